@@ -1,0 +1,1 @@
+"""Hamroh: the dialogue engine, content, storage and transports (terminal chat, Telegram)."""

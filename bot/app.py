@@ -1,0 +1,73 @@
+"""Build the long-lived services once, at start-up, from the settings.
+
+Every entry point (terminal chat, batch ask, Telegram, console) calls `build_services` and
+passes what it needs down; nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.content.store import ContentStore
+from bot.engine.engine import Engine
+from bot.engine.handoff import HandoffPort, RecordingHandoff
+from bot.engine.understand import Understander
+from bot.i18n import Catalogs
+from bot.settings import Settings
+from bot.storage.db import make_engine, make_sessionmaker, migrate
+from nlu.risk.detector import RiskDetector
+from nlu.service import build_nlu
+
+
+@dataclass
+class Services:
+    settings: Settings
+    content: ContentStore
+    understander: Understander
+    catalogs: Catalogs
+    db: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    handoff: HandoffPort
+    engine: Engine
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def configure_logging(settings: Settings) -> None:
+    import logging
+    import sys
+
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr, format="%(message)s")
+    renderer = (structlog.processors.JSONRenderer() if settings.log_json
+                else structlog.dev.ConsoleRenderer(colors=False))
+    structlog.configure(
+        processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"), renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(settings.log_level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
+
+
+def build_understander(settings: Settings) -> Understander:
+    return Understander(build_nlu(settings.nlu), RiskDetector.load(settings.content.dir),
+                        threshold=settings.nlu.threshold, margin=settings.nlu.ambiguity_margin,
+                        max_chars=settings.max_text_chars)
+
+
+async def build_services(settings: Settings, *, handoff: HandoffPort | None = None,
+                         understander: Understander | None = None) -> Services:
+    content = ContentStore(settings.content.dir, max_age_days=settings.content.max_age_days)
+    content.reload()
+    understander = understander or build_understander(settings)
+    catalogs = Catalogs.load()
+    db = make_engine(settings.database.url, echo=settings.database.echo)
+    await migrate(db)
+    sessions = make_sessionmaker(db)
+    handoff = handoff or RecordingHandoff()
+    engine = Engine(content=content, understander=understander, catalogs=catalogs, handoff=handoff,
+                    default_lang=settings.default_lang, history_window=settings.history_window)
+    return Services(settings=settings, content=content, understander=understander, catalogs=catalogs,
+                    db=db, sessions=sessions, handoff=handoff, engine=engine)

@@ -1,0 +1,1 @@
+"""Command-line entry points: `hamroh chat`, `hamroh ask`, `hamroh content ...`, ..."""

@@ -1,0 +1,115 @@
+"""The `hamroh` command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from bot.settings import Settings, load_settings
+
+PIDFILE = Path("data/hamroh.pid")
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Hamroh: a helpdesk bot for labour migrants from Tajikistan and Uzbekistan."""
+    ctx.obj = load_settings()
+    from bot.app import configure_logging
+
+    configure_logging(ctx.obj)
+
+
+@cli.command()
+@click.option("--lang", type=click.Choice(["tg", "ru", "uz"]), default=None, help="Language to talk in.")
+@click.pass_obj
+def chat(settings: Settings, lang: str | None) -> None:
+    """Talk to the bot in the terminal (buttons are numbered)."""
+    from bot.app import build_services
+    from bot.cli.chat import run_chat
+
+    async def main() -> None:
+        services = await build_services(settings)
+        try:
+            await run_chat(services, lang=lang)
+        finally:
+            await services.close()
+
+    asyncio.run(main())
+
+
+@cli.command()
+@click.pass_obj
+def ask(settings: Settings) -> None:
+    """Answer JSON Lines from stdin, one JSON object per line on stdout."""
+    from bot.app import build_understander
+    from bot.cli.ask import answer_lines
+    from bot.content.store import ContentStore
+
+    async def main() -> None:
+        content = ContentStore(settings.content.dir, max_age_days=settings.content.max_age_days)
+        content.reload()
+        understander = build_understander(settings)
+        async for line in answer_lines(sys.stdin.buffer, understander, content.content):
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    asyncio.run(main())
+
+
+@cli.group()
+def content() -> None:
+    """Check and reload the editors' content files."""
+
+
+@content.command("check")
+@click.option("--no-nlu", is_flag=True, help="Skip the NLU training-data and risk-rule checks.")
+@click.pass_obj
+def content_check(settings: Settings, no_nlu: bool) -> None:
+    """Report every problem as file:line: message; exit 1 on errors."""
+    from bot.content.checker import run_check
+
+    console = Console(highlight=False)
+    sys.exit(run_check(settings.content.dir, max_age_days=settings.content.max_age_days, console=console,
+                       include_nlu=not no_nlu))
+
+
+@content.command("reload")
+@click.pass_obj
+def content_reload(settings: Settings) -> None:
+    """Tell the running service to reload content (SIGHUP); it keeps the last good files."""
+    from bot.content.loader import load_content
+
+    result = load_content(settings.content.dir, max_age_days=settings.content.max_age_days)
+    for problem in result.problems:
+        if problem.is_error:
+            click.echo(f"refused: {problem}")
+    try:
+        pid = int(PIDFILE.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        click.echo("no running service found (data/hamroh.pid); the files were only checked")
+        sys.exit(1 if any(p.is_error for p in result.problems) else 0)
+    click.echo(f"reload signalled to process {pid}")
+
+
+def _register_optional_groups() -> None:
+    """Feature packages bring their own command groups."""
+    from nlu.cli import nlu_group
+
+    cli.add_command(nlu_group, "nlu")
+
+
+def main() -> None:
+    _register_optional_groups()
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Content for editors: YAML answers per language, validated, checked and hot-reloaded."""

@@ -1,0 +1,230 @@
+"""The conversation core: one incoming message + the stored conversation -> replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.store import ContentStore
+from bot.engine import render
+from bot.engine.handoff import HandoffPort
+from bot.engine.types import (
+    AREA_PREFIX,
+    COUNTRY_PREFIX,
+    HANDOFF_NO,
+    HANDOFF_YES,
+    LANG_PICKER,
+    LANG_PREFIX,
+    MENU,
+    TOPIC_PREFIX,
+    Incoming,
+    Outcome,
+    Reply,
+)
+from bot.engine.understand import OUT_OF_SCOPE, Understander, Understanding, clean_text, has_words
+from bot.i18n import Catalogs, Translator
+from bot.storage import repo
+from bot.storage.models import User
+from nlu.languages import Lang, is_lang
+
+log = structlog.get_logger(__name__)
+
+
+class Engine:
+    def __init__(self, *, content: ContentStore, understander: Understander, catalogs: Catalogs,
+                 handoff: HandoffPort, default_lang: Lang = "ru", history_window: int = 10) -> None:
+        self.content = content
+        self.understander = understander
+        self.catalogs = catalogs
+        self.handoff = handoff
+        self.default_lang = default_lang
+        self.history_window = history_window
+
+    def _lang(self, user: User) -> Lang:
+        return user.lang if is_lang(user.lang) else self.default_lang
+
+    def _hint(self, hint: str | None) -> Lang | None:
+        code = (hint or "").lower().split("-")[0].split("_")[0]
+        return code if is_lang(code) else None
+
+    async def handle(self, session: AsyncSession, incoming: Incoming) -> Outcome:
+        user, created = await repo.get_or_create_user(
+            session, transport=incoming.transport, external_id=incoming.external_id)
+        await repo.add_event(session, user=user, direction="in", kind=incoming.kind,
+                             text=incoming.text[:4000] if incoming.kind != "media" else incoming.media_type or "")
+        case_id = await self.handoff.open_case_id(session, user=user)
+        if case_id is not None and not (incoming.kind == "command" and incoming.text in {"cancel", "start", "forget"}):
+            await self.handoff.relay_from_person(session, case_id=case_id, user=user, kind=incoming.kind,
+                                                 text=incoming.text, meta={**incoming.meta,
+                                                                           "media_type": incoming.media_type})
+            return Outcome(lang=self._lang(user), relayed_to_case=case_id)
+        if created or user.lang is None:
+            outcome = await self._first_contact(session, user, incoming)
+        elif incoming.kind == "command":
+            outcome = await self._command(session, user, incoming.text)
+        elif incoming.kind == "button":
+            outcome = await self._button(session, user, incoming.text)
+        elif incoming.kind == "media":
+            _ = self.catalogs[self._lang(user)]
+            outcome = Outcome(lang=self._lang(user), replies=[Reply(
+                _("I can only read text messages. Please write your question in words."),
+                ((render.menu_button(_),),))])
+        else:
+            outcome = await self._free_text(session, user, incoming.text)
+        for reply in outcome.replies:
+            await repo.add_event(session, user=user, direction="out", kind="reply", text=reply.text,
+                                 lang=outcome.lang, topic=outcome.topic)
+        return outcome
+
+    # -- first contact and commands ------------------------------------------------------------
+
+    async def _first_contact(self, session: AsyncSession, user: User, incoming: Incoming) -> Outcome:
+        guess = self._hint(incoming.lang_hint)
+        text = incoming.text if incoming.kind == "text" else ""
+        if text and has_words(text):
+            parsed = await self.understander.nlu.parse(clean_text(text, 500)[0], prior=guess)
+            guess = parsed.lang
+        if incoming.kind == "button" and incoming.text.startswith(LANG_PREFIX):
+            return await self._button(session, user, incoming.text)
+        lang = guess or self.default_lang
+        user.lang = lang  # provisional until the person picks
+        _ = self.catalogs[lang]
+        welcome = render.welcome(_)
+        picker = render.language_picker(_, lang)
+        if text and has_words(text):
+            # Answer the question straight away: a person in danger must not wait on a menu.
+            answered = await self._free_text(session, user, text)
+            answered.replies = [welcome, *answered.replies, picker]
+            return answered
+        return Outcome(lang=lang, replies=[welcome, picker])
+
+    async def _command(self, session: AsyncSession, user: User, command: str) -> Outcome:
+        lang = self._lang(user)
+        _ = self.catalogs[lang]
+        if command == "start":
+            return Outcome(lang=lang, replies=[render.welcome(_), render.language_picker(_, lang)])
+        if command == "language":
+            return Outcome(lang=lang, replies=[render.language_picker(_, lang)])
+        if command == "menu":
+            return Outcome(lang=lang, replies=[render.main_menu(_)])
+        if command == "human":
+            return await self._handoff(session, user, level="none", indicators=[], evidence=[])
+        if command == "cancel":
+            left = await self.handoff.cancel(session, user=user)
+            text = _("You have left the queue. I am here if you need me.") if left else \
+                _("There is nothing to cancel.")
+            return Outcome(lang=lang, replies=[Reply(text, ((render.menu_button(_),),))])
+        if command == "help":
+            return Outcome(lang=lang, replies=[render.help_text(_)])
+        return Outcome(lang=lang, replies=[Reply(_("I do not know this command."), ), render.help_text(_)])
+
+    async def _button(self, session: AsyncSession, user: User, payload: str) -> Outcome:
+        lang = self._lang(user)
+        _ = self.catalogs[lang]
+        content = self.content.content
+        if payload.startswith(LANG_PREFIX) and is_lang(new := payload.removeprefix(LANG_PREFIX)):
+            user.lang, user.lang_confirmed = new, True
+            _ = self.catalogs[new]
+            return Outcome(lang=new, replies=[render.main_menu(_)])
+        if payload == LANG_PICKER:
+            return Outcome(lang=lang, replies=[render.language_picker(_, lang)])
+        if payload == MENU:
+            return Outcome(lang=lang, replies=[render.main_menu(_)])
+        if payload.startswith(AREA_PREFIX):
+            return Outcome(lang=lang, replies=[render.area_menu(_, content, lang, payload.removeprefix(AREA_PREFIX))])
+        if payload.startswith(TOPIC_PREFIX) and payload.removeprefix(TOPIC_PREFIX) in content.catalogue:
+            topic = payload.removeprefix(TOPIC_PREFIX)
+            return Outcome(lang=lang, topic=topic, confidence=1.0,
+                           replies=[render.topic_answer(_, content, lang, topic)])
+        if payload.startswith(COUNTRY_PREFIX):
+            user.country = payload.removeprefix(COUNTRY_PREFIX)[:8]
+            return Outcome(lang=lang, replies=[render.safety(_, content, lang, user.country)])
+        if payload == HANDOFF_YES:
+            last = await self._last_risk(session, user)
+            return await self._handoff(session, user, **last)
+        if payload == HANDOFF_NO:
+            return Outcome(lang=lang, replies=[Reply(
+                _("All right. If anything changes, write to me or press the button at any time."),
+                ((render.menu_button(_),),))])
+        # An old or unknown button: answer clearly instead of staying silent.
+        return Outcome(lang=lang, replies=[Reply(_("This button is no longer active."), ), render.main_menu(_)])
+
+    # -- free text -----------------------------------------------------------------------------
+
+    async def _free_text(self, session: AsyncSession, user: User, text: str) -> Outcome:
+        lang = self._lang(user)
+        _ = self.catalogs[lang]
+        cleaned, _cut = clean_text(text, self.understander.max_chars)
+        if not has_words(cleaned):
+            return Outcome(lang=lang, replies=[Reply(
+                _("Please write your question in words, for example: “how do I get a patent?”"),
+                ((render.menu_button(_),),))])
+        context = await repo.recent_events(session, user=user, limit=self.history_window)
+        u = await self.understander.understand(cleaned, prior=lang, context=_risk_context(context))
+        outcome = self._reply_for(u, lang, _, user.country)
+        await repo.add_event(session, user=user, direction="in", kind="understood", text="",
+                             lang=u.lang, topic=u.decision.topic, confidence=u.decision.confidence,
+                             risk=str(u.risk.level), indicators=list(u.risk.indicators),
+                             evidence=list(_evidence(u)))
+        return outcome
+
+    def _reply_for(self, u: Understanding, lang: Lang, _: Translator, country: str | None) -> Outcome:
+        content = self.content.content
+        d = u.decision
+        out = Outcome(lang=lang, topic=d.topic, confidence=d.confidence, risk=str(u.risk.level),
+                      indicators=list(u.risk.indicators))
+        if out.risk == "high":
+            out.replies.append(render.safety(_, content, lang, country))
+            out.handoff_requested = True
+        if d.kind == "match" and d.topic != OUT_OF_SCOPE:
+            out.replies.append(render.topic_answer(_, content, lang, d.topic))
+        elif d.kind == "ambiguous" and out.risk != "high":
+            out.replies.append(render.did_you_mean(_, content, lang, d.candidates))
+        elif out.risk != "high":
+            out.replies.append(render.topic_answer(_, content, lang, OUT_OF_SCOPE))
+            out.replies.append(render.main_menu(_))
+        if out.risk == "elevated":
+            out.replies.append(render.gentle_offer(_))
+        return out
+
+    async def _last_risk(self, session: AsyncSession, user: User) -> dict[str, Any]:
+        for ev in reversed(await repo.recent_events(session, user=user, limit=self.history_window)):
+            if ev.kind == "understood" and ev.risk != "none":
+                return {"level": ev.risk, "indicators": ev.indicators, "evidence": ev.evidence}
+        return {"level": "none", "indicators": [], "evidence": []}
+
+    async def _handoff(self, session: AsyncSession, user: User, *, level: str, indicators: list[str],
+                       evidence: list[dict[str, Any]]) -> Outcome:
+        lang = self._lang(user)
+        _ = self.catalogs[lang]
+        events = await repo.recent_events(session, user=user, limit=50)
+        transcript = [{"at": e.at.isoformat(), "direction": e.direction, "kind": e.kind, "text": e.text,
+                       "topic": e.topic} for e in events if e.kind != "understood"]
+        ticket = await self.handoff.request(session, user=user, lang=lang, level=level, indicators=indicators,
+                                           evidence=evidence, transcript=transcript)
+        log.info("handoff.requested", case=ticket.case_id, level=level, indicators=indicators)
+        lines = [_("I have asked a hotline operator to join. They will write to you here. "
+                   "Please stay in this chat.")]
+        if ticket.position is not None:
+            lines.append(_("Your place in the queue: {position}.", position=ticket.position))
+        if ticket.eta_minutes is not None:
+            lines.append(_("Estimated wait: about {minutes} min.", minutes=ticket.eta_minutes))
+        if ticket.out_of_hours:
+            lines.append(_("The hotline is closed now; an operator will answer when it opens. "
+                           "If you are in danger, call 112."))
+        lines.append(_("To leave the queue, send /cancel."))
+        return Outcome(lang=lang, risk=level, indicators=indicators, handoff_requested=True,
+                       replies=[Reply("\n".join(lines))])
+
+
+def _risk_context(events: list[Any]) -> dict[str, Any]:
+    return {"previous": [e.text for e in events if e.direction == "in" and e.kind == "text"][-5:],
+            "levels": [e.risk for e in events if e.kind == "understood"][-5:]}
+
+
+def _evidence(u: Understanding) -> list[dict[str, Any]]:
+    data = u.risk.to_dict()
+    ev = data.get("evidence", [])
+    return list(ev) if isinstance(ev, list | tuple) else []

@@ -1,0 +1,59 @@
+"""The engine's port to the human hotline.
+
+The engine only asks: is a human handling this person, please queue them, pass this message
+on, take them out. `hotline_router` implements it with the real queue; `RecordingHandoff`
+only records the request (the engine's behaviour before a queue exists, and in tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage import repo
+from bot.storage.models import User
+
+
+@dataclass(frozen=True)
+class HandoffTicket:
+    case_id: int
+    position: int | None = None  # place in the queue (1 = next)
+    eta_minutes: int | None = None
+    out_of_hours: bool = False
+
+
+class HandoffPort(Protocol):
+    async def open_case_id(self, session: AsyncSession, *, user: User) -> int | None: ...
+
+    async def request(self, session: AsyncSession, *, user: User, lang: str, level: str,
+                      indicators: Sequence[str], evidence: Sequence[dict[str, Any]],
+                      transcript: Sequence[dict[str, Any]]) -> HandoffTicket: ...
+
+    async def relay_from_person(self, session: AsyncSession, *, case_id: int, user: User, kind: str,
+                                text: str, meta: dict[str, Any]) -> None: ...
+
+    async def cancel(self, session: AsyncSession, *, user: User) -> bool: ...
+
+
+class RecordingHandoff:
+    """Records the request with level, indicators and transcript; no live queue."""
+
+    async def open_case_id(self, session: AsyncSession, *, user: User) -> int | None:
+        return None
+
+    async def request(self, session: AsyncSession, *, user: User, lang: str, level: str,
+                      indicators: Sequence[str], evidence: Sequence[dict[str, Any]],
+                      transcript: Sequence[dict[str, Any]]) -> HandoffTicket:
+        req = await repo.add_handoff_request(session, user=user, level=level, indicators=indicators,
+                                             transcript=transcript)
+        return HandoffTicket(case_id=req.id)
+
+    async def relay_from_person(self, session: AsyncSession, *, case_id: int, user: User, kind: str,
+                                text: str, meta: dict[str, Any]) -> None:
+        return None
+
+    async def cancel(self, session: AsyncSession, *, user: User) -> bool:
+        return False

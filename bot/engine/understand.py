@@ -1,0 +1,102 @@
+"""What a message means: language, topic decision and risk, kept apart.
+
+Topic matching (the NLU) and urgency detection (the risk detector) are separate components;
+this module only combines their outputs, so `hamroh ask`, the terminal chat and Telegram all
+decide the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from nlu.languages import Lang
+from nlu.service import NLU, ParseResult
+
+OUT_OF_SCOPE = "out_of_scope"
+DecisionKind = Literal["match", "ambiguous", "out_of_scope"]
+
+# Control characters other than newline and tab never carry meaning and confuse terminals.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+class RiskLike(Protocol):
+    level: str
+    indicators: Sequence[str]
+
+    def to_dict(self) -> dict[str, object]: ...
+
+
+class RiskAssessor(Protocol):
+    def assess(self, text: str, lang: Lang, *, ranking: Sequence[tuple[str, float]] = (),
+               context: object | None = None) -> RiskLike: ...
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: DecisionKind
+    topic: str  # the best guess (OUT_OF_SCOPE when nothing fits)
+    confidence: float
+    candidates: tuple[str, ...] = ()  # for "did you mean"
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str  # the cleaned text that was understood
+    parse: ParseResult
+    decision: Decision
+    risk: RiskLike
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def lang(self) -> Lang:
+        return self.parse.lang
+
+
+def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
+    """Normalise Unicode, drop control characters, cut to `max_chars`."""
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    if len(text) > max_chars:
+        return text[:max_chars], True
+    return text, False
+
+
+def has_words(text: str) -> bool:
+    """True when the text has at least one letter or digit (not only emoji or punctuation)."""
+    return any(ch.isalnum() for ch in text)
+
+
+def decide(ranking: Sequence[tuple[str, float]], *, threshold: float, margin: float) -> Decision:
+    if not ranking:
+        return Decision("out_of_scope", OUT_OF_SCOPE, 0.0)
+    top, conf = ranking[0]
+    second = ranking[1][1] if len(ranking) > 1 else 0.0
+    candidates = tuple(t for t, _ in ranking if t != OUT_OF_SCOPE)[:3]
+    if top == OUT_OF_SCOPE:
+        if conf >= threshold or not candidates:
+            return Decision("out_of_scope", OUT_OF_SCOPE, conf)
+        return Decision("ambiguous", top, conf, candidates)
+    if conf >= threshold and conf - second >= margin:
+        return Decision("match", top, conf)
+    if conf >= threshold / 2:
+        return Decision("ambiguous", top, conf, candidates)
+    return Decision("out_of_scope", OUT_OF_SCOPE, conf, candidates)
+
+
+class Understander:
+    def __init__(self, nlu: NLU, risk: RiskAssessor, *, threshold: float, margin: float,
+                 max_chars: int) -> None:
+        self.nlu, self.risk = nlu, risk
+        self.threshold, self.margin, self.max_chars = threshold, margin, max_chars
+
+    async def understand(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None,
+                         context: object | None = None) -> Understanding:
+        cleaned, truncated = clean_text(text, self.max_chars)
+        parse = await self.nlu.parse(cleaned, lang_hint=lang_hint, prior=prior)
+        decision = decide(parse.ranking, threshold=self.threshold, margin=self.margin)
+        risk = self.risk.assess(cleaned, parse.lang, ranking=parse.ranking, context=context)
+        return Understanding(text=cleaned, parse=parse, decision=decision, risk=risk, truncated=truncated)

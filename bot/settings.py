@@ -1,0 +1,103 @@
+"""One typed settings object, built at start-up and passed down.
+
+Values come from (highest first) constructor arguments, `HAMROH_*` environment variables
+(nested with `__`, e.g. `HAMROH_NLU__BACKEND=rasa`), a `.env` file, and an optional TOML
+config file named by `HAMROH_CONFIG_FILE`. Nothing here is evaluated at import time:
+call `load_settings()`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from nlu.config import NLUSettings
+
+
+class DatabaseSettings(BaseModel):
+    # SQLite needs no server: the embedded default for a fresh machine.
+    url: str = "sqlite+aiosqlite:///data/hamroh.db"
+    echo: bool = False
+
+
+class RedisSettings(BaseModel):
+    url: str | None = None
+
+
+class ContentSettings(BaseModel):
+    dir: Path = Path("content")
+    # `verified` dates older than this are warned about by `hamroh content check`.
+    max_age_days: int = Field(default=180, ge=1)
+    # Poll the content folder for changes while the service runs (seconds; 0 turns it off).
+    watch_interval_s: float = Field(default=2.0, ge=0)
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    api_base: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:8081
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    operators_chat_id: int | None = None
+
+
+class ConsoleSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cookie_secure: bool = False  # set true behind HTTPS
+    session_ttl_s: int = 8 * 3600
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HAMROH_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    default_lang: Literal["tg", "ru", "uz"] = "ru"
+    # How many earlier events the engine reads back for context (risk, "did you mean").
+    history_window: int = Field(default=10, ge=0)
+    max_text_chars: int = Field(default=4000, ge=1)
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    content: ContentSettings = ContentSettings()
+    nlu: NLUSettings = NLUSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    console: ConsoleSettings = ConsoleSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        config_file = os.environ.get("HAMROH_CONFIG_FILE")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        sources.append(file_secret_settings)
+        return tuple(sources)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings once, at start-up."""
+    return Settings(**overrides)  # type: ignore[arg-type]

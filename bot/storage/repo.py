@@ -1,0 +1,66 @@
+"""Keyword-only repository functions; each takes the session and never commits itself."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Event, HandoffRequest, User, utcnow
+
+
+async def get_user(session: AsyncSession, *, transport: str, external_id: str) -> User | None:
+    return await session.scalar(
+        select(User).where(User.transport == transport, User.external_id == external_id))
+
+
+async def get_or_create_user(session: AsyncSession, *, transport: str, external_id: str) -> tuple[User, bool]:
+    user = await get_user(session, transport=transport, external_id=external_id)
+    if user is not None:
+        user.last_seen_at = utcnow()
+        return user, False
+    user = User(transport=transport, external_id=external_id)
+    try:
+        async with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        # Two first messages at once (e.g. two webhook workers): the other one created it.
+        found = await get_user(session, transport=transport, external_id=external_id)
+        assert found is not None
+        return found, False
+    return user, True
+
+
+async def add_event(session: AsyncSession, *, user: User, direction: str, kind: str, text: str,
+                    lang: str | None = None, topic: str | None = None, confidence: float | None = None,
+                    risk: str = "none", indicators: Sequence[str] = (),
+                    evidence: Sequence[dict[str, Any]] = ()) -> Event:
+    ev = Event(user_id=user.id, direction=direction, kind=kind, text=text, lang=lang, topic=topic,
+               confidence=confidence, risk=risk, indicators=list(indicators), evidence=list(evidence))
+    session.add(ev)
+    return ev
+
+
+async def recent_events(session: AsyncSession, *, user: User, limit: int) -> list[Event]:
+    rows = await session.scalars(
+        select(Event).where(Event.user_id == user.id).order_by(Event.id.desc()).limit(limit))
+    return list(reversed(rows.all()))
+
+
+async def add_handoff_request(session: AsyncSession, *, user: User, level: str, indicators: Sequence[str],
+                              transcript: Sequence[dict[str, Any]]) -> HandoffRequest:
+    req = HandoffRequest(user_id=user.id, level=level, indicators=list(indicators),
+                         transcript=list(transcript))
+    session.add(req)
+    await session.flush()
+    return req
+
+
+async def forget_user(session: AsyncSession, *, user: User) -> None:
+    """Delete everything stored about a person (their events go with them)."""
+    await session.execute(delete(Event).where(Event.user_id == user.id))
+    await session.execute(delete(HandoffRequest).where(HandoffRequest.user_id == user.id))
+    await session.delete(user)

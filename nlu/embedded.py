@@ -1,0 +1,177 @@
+"""The embedded intent classifier: scikit-learn, in process, CPU only, cached on disk.
+
+Features are TF-IDF character n-grams (inside word boundaries, 1-5) plus word uni- and bigrams,
+both on the `normalize`d skeleton, so Cyrillic and Latin Uzbek, and Tajik typed on a Russian
+keyboard, share features with the examples. One model serves all three languages: the
+skeleton makes their examples help each other (loan words, mixed messages) and a wrong
+language guess cannot send a message to the wrong model. The classifier is a linear SVM
+calibrated by cross-validation (sigmoid), which gives usable confidences for the fallback
+threshold and the ambiguity margin.
+
+The trained model is cached under `cache_dir` as a joblib file named by a hash of the training
+files, this module's CODE_VERSION and the scikit-learn version, so any data change rebuilds it
+at the next start. The cache is only ever written by this process: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import joblib
+import numpy as np
+import sklearn
+import structlog
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from nlu.langid import LanguageIdentifier
+from nlu.languages import Lang
+from nlu.normalize import normalize
+from nlu.training_data import Example, data_hash, load_training_data
+
+# Bump when features, model or the normaliser change in a way that invalidates old caches.
+CODE_VERSION: Final = "embedded-1"
+OUT_OF_SCOPE: Final = "out_of_scope"
+# Messages are short; a pasted wall of text is classified on its beginning, which keeps a
+# parse within its latency budget whatever arrives.
+MAX_CHARS: Final = 500
+_CACHE_PREFIX: Final = "embedded-"
+
+log = structlog.get_logger(__name__)
+
+Ranking = tuple[tuple[str, float], ...]
+
+
+def build_pipeline(c: float = 0.5, folds: int = 3) -> Pipeline:
+    """A fresh, untrained classifier over normalised text."""
+    features = FeatureUnion(
+        [
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True, min_df=1
+                ),
+            ),
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                    token_pattern=r"\S+",
+                ),
+            ),
+        ]
+    )
+    svm = LinearSVC(C=c, class_weight="balanced")
+    calibrated = CalibratedClassifierCV(svm, cv=folds, method="sigmoid")
+    return Pipeline([("features", features), ("clf", calibrated)])
+
+
+def prepare(text: str) -> str:
+    return normalize(text[:MAX_CHARS])
+
+
+@dataclass
+class EmbeddedModel:
+    """A trained intent classifier plus the language identifier trained on the same data."""
+
+    classifier: Pipeline
+    langid: LanguageIdentifier
+    intents: tuple[str, ...]
+    key: str
+    train_seconds: float
+
+    def rank(self, text: str) -> Ranking:
+        """Intents best first with calibrated probabilities summing to 1."""
+        prepared = prepare(text)
+        if not prepared:
+            return ((OUT_OF_SCOPE, 1.0),)
+        probs = self.classifier.predict_proba([prepared])[0]
+        order = np.argsort(-probs)
+        return tuple((self.intents[i], float(probs[i])) for i in order)
+
+    def identify(self, text: str, prior: Lang | None = None) -> tuple[Lang, float]:
+        return self.langid.identify(text, prior)
+
+
+def fit_classifier(texts: Sequence[str], intents: Sequence[str]) -> Pipeline:
+    """Train a classifier on raw example texts; calibration folds shrink for tiny classes."""
+    smallest = min(list(intents).count(i) for i in set(intents))
+    pipeline = build_pipeline(folds=max(2, min(3, smallest)))
+    pipeline.fit([prepare(t) for t in texts], list(intents))
+    return pipeline
+
+
+def train(examples: Sequence[Example], key: str = "") -> EmbeddedModel:
+    if len({e.intent for e in examples}) < 2:
+        raise ValueError("need training examples for at least two intents")
+    start = time.perf_counter()
+    texts = [e.text for e in examples]
+    classifier = fit_classifier(texts, [e.intent for e in examples])
+    langid = LanguageIdentifier().fit(texts, [e.lang for e in examples])
+    seconds = time.perf_counter() - start
+    intents = tuple(str(c) for c in classifier.classes_)
+    return EmbeddedModel(classifier, langid, intents, key, seconds)
+
+
+def cache_key(data_dir: Path) -> str:
+    h = hashlib.sha256()
+    for part in (CODE_VERSION, sklearn.__version__, joblib.__version__, data_hash(data_dir)):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:24]
+
+
+def _save(model: EmbeddedModel, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a crash or a concurrent start never leaves a half-written cache.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".joblib")
+    os.close(fd)
+    try:
+        joblib.dump(model, tmp, compress=3)
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; the cache is not secret
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    for old in path.parent.glob(f"{_CACHE_PREFIX}*.joblib"):
+        if old != path:
+            old.unlink(missing_ok=True)
+
+
+def load_or_train(data_dir: Path, cache_dir: Path) -> EmbeddedModel:
+    """The model for the current data: from the cache when its key matches, else trained now
+    (and cached)."""
+    key = cache_key(data_dir)
+    path = cache_dir / f"{_CACHE_PREFIX}{key}.joblib"
+    if path.exists():
+        try:
+            model = joblib.load(path)
+        except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError) as exc:
+            log.warning("nlu.cache_unreadable", path=str(path), error=repr(exc))
+        else:
+            if isinstance(model, EmbeddedModel) and model.key == key:
+                return model
+    data = load_training_data(data_dir)
+    model = train(data.examples, key)
+    log.info(
+        "nlu.trained",
+        examples=len(data.examples),
+        intents=len(model.intents),
+        seconds=round(model.train_seconds, 2),
+    )
+    try:
+        _save(model, path)
+    except OSError as exc:  # a read-only disk must not stop the bot: it trains next time
+        log.warning("nlu.cache_write_failed", path=str(path), error=repr(exc))
+    return model

@@ -1,0 +1,143 @@
+"""Which language a short message is in: Tajik, Russian or Uzbek.
+
+Tajik typed on a Russian keyboard and Cyrillic Uzbek look like Russian letter by letter, so
+the decision combines three kinds of evidence:
+
+1. a character n-gram model (1-4 grams, on the raw text: the script matters here, so it is
+   not the Latin skeleton of `normalize`) trained on the NLU examples and their folders;
+2. letters that only one language has (ӣ ӯ ҷ: Tajik; ў: Uzbek; ы щ: Russian) and frequent
+   function words;
+3. the user's stored language as a prior, which wins whenever the text is ambiguous
+   ("салом", "ok", "патент").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from nlu.languages import LANGS, Lang
+
+# How much more likely the prior language is made before deciding: another language must be
+# this many times more probable than the user's own to override it.
+PRIOR_WEIGHT: Final = 3.0
+_DEFAULT: Final[Lang] = "ru"
+_MAX_CHARS: Final = 300
+
+_APOS = re.compile("[‘’`ʻʼ´ʹʽ′‛＇ꞌ]")  # every variant people type
+_NOISE = re.compile(r"(?:[^\w']|[\d_])+")
+
+# Letters that only one of the three languages uses, with a likelihood multiplier each.
+_LETTER_EVIDENCE: Final[dict[str, tuple[Lang, float]]] = {
+    "ӣ": ("tg", 12.0),
+    "ӯ": ("tg", 12.0),
+    "ҷ": ("tg", 12.0),
+    "ў": ("uz", 12.0),
+    "ы": ("ru", 4.0),
+    "щ": ("ru", 4.0),
+}
+# Frequent words that settle short texts; each occurrence multiplies the language's odds.
+_WORD_EVIDENCE: Final[dict[str, Lang]] = {
+    **dict.fromkeys(
+        "ман ту мо шумо чӣ чи чиҳел чихел барои кор мекунам мекунад намедиҳанд ҳаст аст нест "
+        "кадом куҷо кучо лозим мехоҳам мехохам бо аз ки дар ва ҳам хам шуд кардам".split(),
+        "tg",
+    ),
+    **dict.fromkeys(
+        "я мне меня что как где почему нужно можно не нет есть работа работу хочу если это "
+        "или и в на по для у зарплату".split(),
+        "ru",
+    ),
+    **dict.fromkeys(
+        "men menga meni nima qanday qayerda uchun bilan kerak mumkin yoq bor emas ish ishlayman "
+        "менга мени нима қандай қаерда учун билан керак мумкин йўқ эмас иш ишлайман".split(),
+        "uz",
+    ),
+}
+_WORD_WEIGHT: Final = 1.6
+
+
+def prepare(text: str) -> str:
+    """The form the character model sees: NFC, case folded, one apostrophe, letters only."""
+    s = unicodedata.normalize("NFC", text[:_MAX_CHARS]).casefold()
+    # The apostrophe stays: Uzbek o' and g' are strong Latin-Uzbek evidence.
+    return " ".join(_NOISE.sub(" ", _APOS.sub("'", s)).split())
+
+
+def _evidence(prepared: str) -> np.ndarray:
+    """Likelihood multipliers from unique letters and function words, in LANGS order."""
+    mult = np.ones(len(LANGS))
+    for ch, (lang, weight) in _LETTER_EVIDENCE.items():
+        if ch in prepared:
+            mult[LANGS.index(lang)] *= weight
+    for word in prepared.split():
+        lang_of_word = _WORD_EVIDENCE.get(word)
+        if lang_of_word is not None:
+            mult[LANGS.index(lang_of_word)] *= _WORD_WEIGHT
+    return mult
+
+
+def _decide(probs: np.ndarray, prior: Lang | None) -> tuple[Lang, float]:
+    if prior is not None:
+        probs = probs.copy()
+        probs[LANGS.index(prior)] *= PRIOR_WEIGHT
+    total = float(probs.sum())
+    if total <= 0.0:
+        return (prior or _DEFAULT), 0.0
+    probs = probs / total
+    best = int(np.argmax(probs))
+    return LANGS[best], float(probs[best])
+
+
+class LanguageIdentifier:
+    """A character n-gram language model; `fit` it on (text, lang) pairs, then `identify`."""
+
+    def __init__(self) -> None:
+        self._pipeline: Pipeline | None = None
+
+    def fit(self, texts: Sequence[str], langs: Sequence[Lang]) -> LanguageIdentifier:
+        pipeline = Pipeline(
+            [
+                (
+                    "tfidf",
+                    TfidfVectorizer(
+                        analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1
+                    ),
+                ),
+                ("lr", LogisticRegression(C=20.0, max_iter=2000)),
+            ]
+        )
+        pipeline.fit([prepare(t) for t in texts], list(langs))
+        self._pipeline = pipeline
+        return self
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """P(lang | text) in LANGS order, before the prior."""
+        prepared = prepare(text)
+        if not prepared:
+            return np.zeros(len(LANGS))
+        if self._pipeline is None:
+            probs = np.full(len(LANGS), 1.0 / len(LANGS))
+        else:
+            raw = self._pipeline.predict_proba([prepared])[0]
+            classes = list(self._pipeline.classes_)
+            probs = np.array([raw[classes.index(lang)] if lang in classes else 0.0 for lang in LANGS])
+        return probs * _evidence(prepared)
+
+    def identify(self, text: str, prior: Lang | None = None) -> tuple[Lang, float]:
+        return _decide(self.probabilities(text), prior)
+
+
+def identify(
+    text: str, prior: Lang | None = None, *, model: LanguageIdentifier | None = None
+) -> tuple[Lang, float]:
+    """The language of `text` and a confidence. Without a trained `model` only the letter and
+    function-word evidence is used (what the risk rules and tests can rely on offline)."""
+    return (model or LanguageIdentifier()).identify(text, prior)
