@@ -1,0 +1,217 @@
+"""The dialogue engine's flows, with a scripted NLU and risk detector (no transport)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.content.store import ContentStore
+from bot.engine.engine import Engine
+from bot.engine.handoff import RecordingHandoff
+from bot.engine.types import Incoming, Outcome
+from bot.engine.understand import Understander
+from bot.i18n import Catalogs
+from bot.storage.db import make_sessionmaker
+from bot.storage.models import HandoffRequest, User
+from nlu.languages import Lang
+from nlu.service import ParseResult
+
+SCRIPT: dict[str, tuple[Lang, list[tuple[str, float]]]] = {
+    "как получить патент": ("ru", [("docs_patent", 0.92), ("docs_patent_payment", 0.05)]),
+    "патент чӣ тавр мегиранд": ("tg", [("docs_patent", 0.9), ("docs_registration", 0.04)]),
+    "патент или регистрация": ("ru", [("docs_patent", 0.40), ("docs_registration", 0.38),
+                                       ("docs_stay_period", 0.1)]),
+    "какая погода завтра": ("ru", [("out_of_scope", 0.95), ("greet", 0.02)]),
+    "хозяин забрал паспорт": ("ru", [("rights_passport_taken", 0.9), ("docs_lost_documents", 0.05)]),
+    "зарплату не платят": ("ru", [("rights_unpaid_wages", 0.9), ("rights_dismissal", 0.05)]),
+}
+
+
+class ScriptedNLU:
+    async def parse(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None) -> ParseResult:
+        lang, ranking = SCRIPT.get(text.strip().lower(), (prior or "ru", [("out_of_scope", 0.2)]))
+        return ParseResult(lang=lang_hint or lang, lang_confidence=0.9, ranking=tuple(ranking), backend="test")
+
+
+@dataclass
+class Risk:
+    level: str = "none"
+    indicators: Sequence[str] = ()
+    evidence: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"level": self.level, "indicators": list(self.indicators), "evidence": self.evidence}
+
+
+class ScriptedRisk:
+    def assess(self, text: str, lang: Lang, *, ranking: Sequence[tuple[str, float]] = (),
+               context: object | None = None) -> Risk:
+        if "паспорт" in text:
+            return Risk("high", ["retention_of_documents"], [{"rule": "passport_taken", "matched": "забрал паспорт"}])
+        if "зарплат" in text:
+            return Risk("elevated", ["withholding_of_wages"])
+        return Risk()
+
+
+@pytest.fixture
+def engine(content_dir: Path) -> Engine:
+    store = ContentStore(content_dir)
+    store.reload()
+    understander = Understander(ScriptedNLU(), ScriptedRisk(), threshold=0.5, margin=0.1, max_chars=4000)
+    return Engine(content=store, understander=understander, catalogs=Catalogs.load(),
+                  handoff=RecordingHandoff(), default_lang="ru")
+
+
+class Conversation:
+    def __init__(self, engine: Engine, db: AsyncEngine, user: str = "42") -> None:
+        self.engine, self.sessions, self.user = engine, make_sessionmaker(db), user
+
+    async def send(self, kind: str, text: str = "", **kw: object) -> Outcome:
+        async with self.sessions.begin() as session:
+            return await self.engine.handle(session, Incoming("test", self.user, kind, text, **kw))  # type: ignore[arg-type]
+
+    async def start(self, lang: str = "ru") -> None:
+        await self.send("command", "start")
+        await self.send("button", f"lang:{lang}")
+
+
+def payloads(outcome: Outcome) -> list[str]:
+    return [b.payload for r in outcome.replies for b in r.all_buttons()]
+
+
+async def test_first_contact_welcome_and_picker_preselected_from_hint(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    out = await Conversation(engine, sqlite_engine).send("command", "start", lang_hint="uz-UZ")
+    assert out.lang == "uz"
+    assert "Hamroh" in out.replies[0].text
+    picker = out.replies[-1].all_buttons()
+    assert [b.payload for b in picker] == ["lang:tg", "lang:ru", "lang:uz"]
+    assert picker[2].text.startswith("✓")
+
+
+async def test_first_message_in_tajik_is_answered_in_tajik(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    out = await Conversation(engine, sqlite_engine).send("text", "патент чӣ тавр мегиранд", lang_hint="ru")
+    assert out.lang == "tg"
+    assert out.topic == "docs_patent"
+    assert "lang:tg" in payloads(out)  # the picker follows the answer
+
+
+async def test_language_pick_then_menu_area_topic(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.send("command", "start")
+    out = await conv.send("button", "lang:tg")
+    assert out.lang == "tg"
+    assert payloads(out)[:4] == ["area:rights", "area:jobs", "area:docs", "area:help"]
+    out = await conv.send("button", "area:docs")
+    assert "t:docs_patent" in payloads(out)
+    out = await conv.send("button", "t:docs_patent")
+    assert out.topic == "docs_patent"
+    assert engine.content.content.answer("tg", "docs_patent").text == out.replies[0].text  # type: ignore[union-attr]
+
+
+async def test_confident_question_gets_the_answer(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    out = await conv.send("text", "Как получить патент")
+    assert out.topic == "docs_patent" and out.risk == "none"
+    assert out.replies[0].text == engine.content.content.answer("ru", "docs_patent").text  # type: ignore[union-attr]
+
+
+async def test_uncertain_question_gets_did_you_mean(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    out = await conv.send("text", "патент или регистрация")
+    assert payloads(out)[:3] == ["t:docs_patent", "t:docs_registration", "t:docs_stay_period"]
+    assert "menu" in payloads(out)
+
+
+async def test_out_of_scope_gets_honest_reply_and_menu(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    out = await conv.send("text", "какая погода завтра")
+    assert out.topic == "out_of_scope"
+    assert "area:rights" in payloads(out)
+
+
+async def test_language_switch_changes_the_answers(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start("ru")
+    out = await conv.send("command", "language")
+    assert "lang:uz" in payloads(out)
+    await conv.send("button", "lang:uz")
+    out = await conv.send("text", "как получить патент")
+    assert out.lang == "uz"
+    assert out.replies[0].text == engine.content.content.answer("uz", "docs_patent").text  # type: ignore[union-attr]
+
+
+async def test_high_risk_gets_safety_first_and_offer_then_handoff_recorded(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    out = await conv.send("text", "хозяин забрал паспорт")
+    assert out.risk == "high" and out.handoff_requested
+    assert "112" in out.replies[0].text
+    assert "handoff:yes" in [b.payload for b in out.replies[0].all_buttons()]
+    out = await conv.send("button", "handoff:yes")
+    async with make_sessionmaker(sqlite_engine)() as session:
+        req = await session.scalar(select(HandoffRequest))
+    assert req is not None and req.level == "high" and req.indicators == ["retention_of_documents"]
+    assert any("хозяин забрал паспорт" == t["text"] for t in req.transcript)
+
+
+async def test_elevated_gets_answer_and_gentle_offer(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    out = await conv.send("text", "зарплату не платят")
+    assert out.risk == "elevated" and out.topic == "rights_unpaid_wages"
+    assert payloads(out)[-1] == "handoff:yes"
+
+
+async def test_country_button_shows_that_countrys_numbers(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    await conv.send("text", "хозяин забрал паспорт")
+    out = await conv.send("button", "country:KZ")
+    assert out.replies[0].text.startswith(engine.content.content.safety["ru"].countries["KZ"].text)
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "😀😀😀", "\x00\x01\x02", "?!...", "ж" * 100_000,
+                                  "паспорт pasport паспортма 护照"])
+async def test_bad_input_never_crashes_and_always_replies(engine: Engine, sqlite_engine: AsyncEngine, text: str) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    out = await conv.send("text", text)
+    assert out.replies, "every message gets a reply"
+
+
+async def test_media_gets_a_polite_reply_in_the_persons_language(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start("tg")
+    out = await conv.send("media", media_type="voice")
+    assert "матн" in out.replies[0].text
+
+
+async def test_old_button_answers_clearly(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    out = await conv.send("button", "t:no_such_topic")
+    assert "area:rights" in payloads(out)
+
+
+async def test_commands_help_menu(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    assert "/language" in (await conv.send("command", "help")).replies[0].text
+    assert "area:help" in payloads(await conv.send("command", "menu"))
+
+
+async def test_language_is_stored(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start("uz")
+    async with make_sessionmaker(sqlite_engine)() as session:
+        user = await session.scalar(select(User))
+        count = await session.scalar(select(func.count()).select_from(User))
+    assert user is not None and user.lang == "uz" and user.lang_confirmed and count == 1
