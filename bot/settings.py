@@ -49,7 +49,23 @@ class TelegramSettings(BaseModel):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
+    webhook_path: str = "/telegram/webhook"
+    # Optional operators' forum supergroup (the bot must be an admin with can_manage_topics).
     operators_chat_id: int | None = None
+    polling_timeout_s: int = Field(default=30, ge=1)
+    # Per-person flood control: a bucket of `flood_burst` messages refilled at
+    # `flood_per_minute`; past it the person gets one polite notice, the rest is dropped.
+    flood_burst: int = Field(default=10, ge=1)
+    flood_per_minute: float = Field(default=20.0, gt=0)
+    # Outgoing pacing within Telegram's limits (about 1 msg/s per chat, 20/min per group,
+    # 30/s overall); 0 turns a limit off (benchmarks measure handling, not Telegram).
+    pace_chat_per_s: float = Field(default=1.0, ge=0)
+    pace_chat_burst: int = Field(default=3, ge=1)
+    pace_group_per_min: float = Field(default=20.0, ge=0)
+    pace_global_per_s: float = Field(default=30.0, ge=0)
+    # Retries of one request on 429 (waiting retry_after) and on network errors (backoff).
+    max_retries: int = Field(default=5, ge=0)
+    max_retry_after_s: float = Field(default=120.0, gt=0)
 
 
 class ConsoleSettings(BaseModel):

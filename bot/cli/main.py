@@ -6,15 +6,11 @@ import asyncio
 import os
 import signal
 import sys
-from pathlib import Path
 
 import click
 from rich.console import Console
 
 from bot.settings import Settings, load_settings
-
-PIDFILE = Path("data/hamroh.pid")
-
 
 @click.group()
 @click.pass_context
@@ -35,9 +31,12 @@ def chat(settings: Settings, lang: str | None) -> None:
     from bot.cli.chat import run_chat
 
     async def main() -> None:
+        from bot.runtime import content_reloading
+
         services = await build_services(settings)
         try:
-            await run_chat(services, lang=lang)
+            async with content_reloading(services.content, watch_interval_s=settings.content.watch_interval_s):
+                await run_chat(services, lang=lang)
         finally:
             await services.close()
 
@@ -90,6 +89,8 @@ def content_reload(settings: Settings) -> None:
     for problem in result.problems:
         if problem.is_error:
             click.echo(f"refused: {problem}")
+    from bot.runtime import PIDFILE
+
     try:
         pid = int(PIDFILE.read_text().strip())
         os.kill(pid, signal.SIGHUP)

@@ -1,0 +1,54 @@
+"""Tables of the Telegram transport (migration 0003): webhook updates stored before they
+are acknowledged, and the operators' forum topic of each hotline case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.models import Base, utcnow
+
+
+class StoredUpdate(Base):
+    """A webhook update, committed before Telegram gets its 200 so a crash cannot lose it.
+
+    The payload (the person's message) is cleared once handled; the row is kept a day so
+    that a redelivered update_id is recognised, then purged."""
+
+    __tablename__ = "telegram_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ForumTopic(Base):
+    """The operators' forum topic that mirrors one hotline case."""
+
+    __tablename__ = "telegram_topics"
+    __table_args__ = (UniqueConstraint("case_id", name="uq_telegram_topics_case"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int] = mapped_column(BigInteger)
+    external_id: Mapped[str] = mapped_column(String(64))  # the person's Telegram chat id
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OperatorLink(Base):
+    """A hotline operator account's Telegram user, so claim/close/reply in the forum act
+    as that operator (members of the group without a link can only read)."""
+
+    __tablename__ = "telegram_operator_links"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # FK to hotline_operators in the migration; not here: that table lives in another metadata.
+    operator_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
