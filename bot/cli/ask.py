@@ -10,8 +10,8 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from bot.content.loader import Content
 from bot.content.html import plain_text
+from bot.content.loader import Content
 from bot.engine.understand import OUT_OF_SCOPE, Understander, Understanding, has_words
 from nlu.languages import is_lang
 

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from bot.settings import Settings, load_settings
 
+
 @click.group()
 @click.pass_context
 def cli(ctx: click.Context) -> None:

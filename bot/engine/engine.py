@@ -214,6 +214,7 @@ class Engine:
         if ticket.out_of_hours:
             lines.append(_("The hotline is closed now; an operator will answer when it opens. "
                            "If you are in danger, call 112."))
+        lines.extend(ticket.notices)
         lines.append(_("To leave the queue, send /cancel."))
         return Outcome(lang=lang, risk=level, indicators=indicators, handoff_requested=True,
                        replies=[Reply("\n".join(lines))])

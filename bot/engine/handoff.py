@@ -23,6 +23,22 @@ class HandoffTicket:
     position: int | None = None  # place in the queue (1 = next)
     eta_minutes: int | None = None
     out_of_hours: bool = False
+    notices: tuple[str, ...] = ()  # extra lines for the person (e.g. numbers to call at night)
+
+
+class TicketLike(Protocol):
+    """What the engine reads of a ticket: `HandoffTicket` or the hotline's own ticket."""
+
+    @property
+    def case_id(self) -> int: ...
+    @property
+    def position(self) -> int | None: ...
+    @property
+    def eta_minutes(self) -> int | None: ...
+    @property
+    def out_of_hours(self) -> bool: ...
+    @property
+    def notices(self) -> tuple[str, ...]: ...
 
 
 class HandoffPort(Protocol):
@@ -30,7 +46,7 @@ class HandoffPort(Protocol):
 
     async def request(self, session: AsyncSession, *, user: User, lang: str, level: str,
                       indicators: Sequence[str], evidence: Sequence[dict[str, Any]],
-                      transcript: Sequence[dict[str, Any]]) -> HandoffTicket: ...
+                      transcript: Sequence[dict[str, Any]]) -> TicketLike: ...
 
     async def relay_from_person(self, session: AsyncSession, *, case_id: int, user: User, kind: str,
                                 text: str, meta: dict[str, Any]) -> None: ...

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from nlu.languages import Lang
 from nlu.service import NLU, ParseResult
@@ -24,15 +24,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u
 
 
 class RiskLike(Protocol):
-    level: str
-    indicators: Sequence[str]
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def indicators(self) -> Sequence[str]: ...
 
     def to_dict(self) -> dict[str, object]: ...
 
 
 class RiskAssessor(Protocol):
     def assess(self, text: str, lang: Lang, *, ranking: Sequence[tuple[str, float]] = (),
-               context: object | None = None) -> RiskLike: ...
+               context: Any = None) -> RiskLike: ...
 
 
 @dataclass(frozen=True)

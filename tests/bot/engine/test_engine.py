@@ -84,7 +84,9 @@ def payloads(outcome: Outcome) -> list[str]:
     return [b.payload for r in outcome.replies for b in r.all_buttons()]
 
 
-async def test_first_contact_welcome_and_picker_preselected_from_hint(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_first_contact_welcome_and_picker_preselected_from_hint(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     out = await Conversation(engine, sqlite_engine).send("command", "start", lang_hint="uz-UZ")
     assert out.lang == "uz"
     assert "Hamroh" in out.replies[0].text
@@ -93,14 +95,18 @@ async def test_first_contact_welcome_and_picker_preselected_from_hint(engine: En
     assert picker[2].text.startswith("✓")
 
 
-async def test_first_message_in_tajik_is_answered_in_tajik(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_first_message_in_tajik_is_answered_in_tajik(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     out = await Conversation(engine, sqlite_engine).send("text", "патент чӣ тавр мегиранд", lang_hint="ru")
     assert out.lang == "tg"
     assert out.topic == "docs_patent"
     assert "lang:tg" in payloads(out)  # the picker follows the answer
 
 
-async def test_language_pick_then_menu_area_topic(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_language_pick_then_menu_area_topic(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.send("command", "start")
     out = await conv.send("button", "lang:tg")
@@ -113,7 +119,9 @@ async def test_language_pick_then_menu_area_topic(engine: Engine, sqlite_engine:
     assert engine.content.content.answer("tg", "docs_patent").text == out.replies[0].text  # type: ignore[union-attr]
 
 
-async def test_confident_question_gets_the_answer(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_confident_question_gets_the_answer(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start()
     out = await conv.send("text", "Как получить патент")
@@ -121,7 +129,9 @@ async def test_confident_question_gets_the_answer(engine: Engine, sqlite_engine:
     assert out.replies[0].text == engine.content.content.answer("ru", "docs_patent").text  # type: ignore[union-attr]
 
 
-async def test_uncertain_question_gets_did_you_mean(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_uncertain_question_gets_did_you_mean(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start()
     out = await conv.send("text", "патент или регистрация")
@@ -129,7 +139,9 @@ async def test_uncertain_question_gets_did_you_mean(engine: Engine, sqlite_engin
     assert "menu" in payloads(out)
 
 
-async def test_out_of_scope_gets_honest_reply_and_menu(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_out_of_scope_gets_honest_reply_and_menu(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start()
     out = await conv.send("text", "какая погода завтра")
@@ -137,7 +149,9 @@ async def test_out_of_scope_gets_honest_reply_and_menu(engine: Engine, sqlite_en
     assert "area:rights" in payloads(out)
 
 
-async def test_language_switch_changes_the_answers(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_language_switch_changes_the_answers(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start("ru")
     out = await conv.send("command", "language")
@@ -148,7 +162,9 @@ async def test_language_switch_changes_the_answers(engine: Engine, sqlite_engine
     assert out.replies[0].text == engine.content.content.answer("uz", "docs_patent").text  # type: ignore[union-attr]
 
 
-async def test_high_risk_gets_safety_first_and_offer_then_handoff_recorded(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_high_risk_gets_safety_first_and_offer_then_handoff_recorded(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start()
     out = await conv.send("text", "хозяин забрал паспорт")
@@ -159,10 +175,12 @@ async def test_high_risk_gets_safety_first_and_offer_then_handoff_recorded(engin
     async with make_sessionmaker(sqlite_engine)() as session:
         req = await session.scalar(select(HandoffRequest))
     assert req is not None and req.level == "high" and req.indicators == ["retention_of_documents"]
-    assert any("хозяин забрал паспорт" == t["text"] for t in req.transcript)
+    assert any(t["text"] == "хозяин забрал паспорт" for t in req.transcript)
 
 
-async def test_elevated_gets_answer_and_gentle_offer(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_elevated_gets_answer_and_gentle_offer(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start()
     out = await conv.send("text", "зарплату не платят")
@@ -170,7 +188,9 @@ async def test_elevated_gets_answer_and_gentle_offer(engine: Engine, sqlite_engi
     assert payloads(out)[-1] == "handoff:yes"
 
 
-async def test_country_button_shows_that_countrys_numbers(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_country_button_shows_that_countrys_numbers(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start()
     await conv.send("text", "хозяин забрал паспорт")
@@ -180,35 +200,45 @@ async def test_country_button_shows_that_countrys_numbers(engine: Engine, sqlite
 
 @pytest.mark.parametrize("text", ["", "   \n\t ", "😀😀😀", "\x00\x01\x02", "?!...", "ж" * 100_000,
                                   "паспорт pasport паспортма 护照"])
-async def test_bad_input_never_crashes_and_always_replies(engine: Engine, sqlite_engine: AsyncEngine, text: str) -> None:
+async def test_bad_input_never_crashes_and_always_replies(
+    engine: Engine, sqlite_engine: AsyncEngine, text: str
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start()
     out = await conv.send("text", text)
     assert out.replies, "every message gets a reply"
 
 
-async def test_media_gets_a_polite_reply_in_the_persons_language(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_media_gets_a_polite_reply_in_the_persons_language(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start("tg")
     out = await conv.send("media", media_type="voice")
     assert "матн" in out.replies[0].text
 
 
-async def test_old_button_answers_clearly(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_old_button_answers_clearly(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start()
     out = await conv.send("button", "t:no_such_topic")
     assert "area:rights" in payloads(out)
 
 
-async def test_commands_help_menu(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_commands_help_menu(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start()
     assert "/language" in (await conv.send("command", "help")).replies[0].text
     assert "area:help" in payloads(await conv.send("command", "menu"))
 
 
-async def test_language_is_stored(engine: Engine, sqlite_engine: AsyncEngine) -> None:
+async def test_language_is_stored(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
     conv = Conversation(engine, sqlite_engine)
     await conv.start("uz")
     async with make_sessionmaker(sqlite_engine)() as session:
