@@ -18,6 +18,7 @@ from bot.engine.understand import Understander
 from bot.i18n import Catalogs
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_sessionmaker, migrate
+from hotline_router.service import Hotline, HotlineHandoff
 from nlu.risk.detector import RiskDetector
 from nlu.service import build_nlu
 
@@ -32,6 +33,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     handoff: HandoffPort
     engine: Engine
+    hotline: Hotline | None = None  # the live queue (None when HAMROH_HOTLINE__ENABLED=false)
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -66,8 +68,22 @@ async def build_services(settings: Settings, *, handoff: HandoffPort | None = No
     db = make_engine(settings.database.url, echo=settings.database.echo)
     await migrate(db)
     sessions = make_sessionmaker(db)
-    handoff = handoff or RecordingHandoff()
+    hotline = build_hotline(settings, sessions, catalogs) if settings.hotline.enabled else None
+    if handoff is None:
+        handoff = HotlineHandoff(hotline) if hotline is not None else RecordingHandoff()
     engine = Engine(content=content, understander=understander, catalogs=catalogs, handoff=handoff,
                     default_lang=settings.default_lang, history_window=settings.history_window)
     return Services(settings=settings, content=content, understander=understander, catalogs=catalogs,
-                    db=db, sessions=sessions, handoff=handoff, engine=engine)
+                    db=db, sessions=sessions, handoff=handoff, engine=engine, hotline=hotline)
+
+
+def build_hotline(settings: Settings, sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs) -> Hotline:
+    """The hotline queue (routing file, outbox worker, SLA watcher); fails on a broken routing file."""
+    return Hotline(sessions=sessions, settings=settings.hotline, catalogs=catalogs)
+
+
+async def open_database(settings: Settings) -> AsyncEngine:
+    """The migrated database alone (for commands that need neither NLU nor content)."""
+    db = make_engine(settings.database.url, echo=settings.database.echo)
+    await migrate(db)
+    return db

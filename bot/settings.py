@@ -20,6 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from hotline_router.config import HotlineSettings
 from nlu.config import NLUSettings
 
 
@@ -87,6 +88,9 @@ class Settings(BaseSettings):
     # How many earlier events the engine reads back for context (risk, "did you mean").
     history_window: int = Field(default=10, ge=0)
     max_text_chars: int = Field(default=4000, ge=1)
+    # Conversation events older than this are deleted (`hamroh serve` purges daily); /start
+    # tells people this number. /forget deletes everything at once.
+    retention_days: int = Field(default=90, ge=1)
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -96,6 +100,7 @@ class Settings(BaseSettings):
     nlu: NLUSettings = NLUSettings()
     telegram: TelegramSettings = TelegramSettings()
     console: ConsoleSettings = ConsoleSettings()
+    hotline: HotlineSettings = HotlineSettings()
 
     @classmethod
     def settings_customise_sources(

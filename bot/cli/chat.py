@@ -13,6 +13,7 @@ from rich.console import Console
 from bot.app import Services
 from bot.content.html import plain_text
 from bot.engine.types import Button, Incoming, Outcome
+from hotline_router.relay import DeliveryResult
 
 TRANSPORT = "chat"
 
@@ -37,11 +38,31 @@ def to_incoming(line: str, buttons: list[Button], *, user_id: str, lang_hint: st
     return Incoming(TRANSPORT, user_id, "text", line, lang_hint=lang_hint)
 
 
+class ChatSender:
+    """Delivers operator replies (hotline outbox) to this terminal while the chat runs."""
+
+    def __init__(self, console: Console, user_id: str) -> None:
+        self.console, self.user_id = console, user_id
+
+    async def send(self, external_id: str, text: str) -> DeliveryResult:
+        if external_id != self.user_id:
+            # An earlier terminal session: nobody is there to read it any more.
+            return DeliveryResult(ok=False, retry=False, error="that terminal chat has ended")
+        self.console.print()
+        self.console.print(text, style="bold cyan", highlight=False, markup=False)
+        return DeliveryResult(ok=True)
+
+
 async def run_chat(services: Services, *, lang: str | None, user_id: str | None = None,
-                   console: Console | None = None) -> None:
+                   console: Console | None = None, console_url: str | None = None) -> None:
     console = console or Console()
     user_id = user_id or f"local-{uuid.uuid4().hex[:8]}"
     console.print("[b]Hamroh[/b] terminal chat. Type a message, a button number, /help; Ctrl-D to quit.")
+    if services.hotline is not None:
+        services.hotline.senders.register(TRANSPORT, ChatSender(console, user_id))
+    if console_url:
+        console.print(f"Operator console: {console_url} (add an account: hamroh operators add NAME). "
+                      "Send /human here, then answer in the browser.", style="dim", markup=False)
     first = Incoming(TRANSPORT, user_id, "command", "start", lang_hint=lang)
     async with services.sessions.begin() as session:
         outcome = await services.engine.handle(session, first)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -33,12 +34,20 @@ def chat(settings: Settings, lang: str | None) -> None:
 
     async def main() -> None:
         from bot.runtime import content_reloading
+        from hotline_router.runtime import HotlineRuntime
 
         services = await build_services(settings)
+        # The console, the SLA watcher and reply delivery run in this loop, so a case raised
+        # in the chat can be answered from the browser.
+        runtime = HotlineRuntime(services.hotline, settings.console) if services.hotline else None
         try:
+            if runtime is not None:
+                await runtime.start()
             async with content_reloading(services.content, watch_interval_s=settings.content.watch_interval_s):
-                await run_chat(services, lang=lang)
+                await run_chat(services, lang=lang, console_url=runtime.url if runtime else None)
         finally:
+            if runtime is not None:
+                await runtime.stop()
             await services.close()
 
     asyncio.run(main())
@@ -101,11 +110,58 @@ def content_reload(settings: Settings) -> None:
     click.echo(f"reload signalled to process {pid}")
 
 
+@cli.command("console")
+@click.pass_obj
+def console_cmd(settings: Settings) -> None:
+    """Serve the operator console alone (with the SLA watcher and reply delivery)."""
+    from bot.app import build_hotline, open_database
+    from bot.i18n import Catalogs
+    from bot.storage.db import make_sessionmaker
+    from hotline_router.runtime import HotlineRuntime
+
+    async def main() -> None:
+        db = await open_database(settings)
+        try:
+            hotline = build_hotline(settings, make_sessionmaker(db), Catalogs.load())
+            runtime = HotlineRuntime(hotline, settings.console)
+            await runtime.start()
+            if runtime.url is None:
+                raise click.ClickException(f"the console could not listen on {settings.console.host}:"
+                                           f"{settings.console.port}")
+            click.echo(f"operator console: {runtime.url} (Ctrl-C to stop)")
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await runtime.stop()
+        finally:
+            await db.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+@cli.command()
+@click.pass_obj
+def serve(settings: Settings) -> None:
+    """Run the Telegram bot with the operator console and the SLA watcher (docs/telegram.md)."""
+    if settings.telegram.token is None:
+        raise click.ClickException("set HAMROH_TELEGRAM__TOKEN (from @BotFather), or use `hamroh chat`")
+    from bot.telegram.serve import run
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(settings))
+
+
 def _register_optional_groups() -> None:
     """Feature packages bring their own command groups."""
+    from bot.app import open_database
+    from bot.telegram.cli import telegram_group
+    from hotline_router.cli import make_operators_group
     from nlu.cli import nlu_group
 
     cli.add_command(nlu_group, "nlu")
+    cli.add_command(make_operators_group(open_database), "operators")
+    cli.add_command(telegram_group, "telegram")
 
 
 def main() -> None:

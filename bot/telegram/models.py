@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models import Base, utcnow
@@ -52,3 +52,20 @@ class OperatorLink(Base):
     # FK to hotline_operators in the migration; not here: that table lives in another metadata.
     operator_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HandoffFile(Base):
+    """A file the person sent during a handoff: the console lists them and opens one through
+    the bot (getFile). Deleted with the case (FK in the migration)."""
+
+    __tablename__ = "telegram_files"
+    __table_args__ = (Index("ix_telegram_files_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    media_type: Mapped[str] = mapped_column(String(24))
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    mime_type: Mapped[str | None] = mapped_column(String(128), default=None)
+    caption: Mapped[str] = mapped_column(Text, default="")

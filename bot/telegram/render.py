@@ -111,7 +111,10 @@ class Responder:
 
     def reply(self, chat_id: int, reply: Reply) -> None:
         for text, markup in reply_messages(reply):
-            self.later(lambda t=text, m=markup: self.bot.send_message(chat_id, t, reply_markup=m))
+            self.later(self._sender(chat_id, text, markup))
+
+    def _sender(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> Action:
+        return lambda: self.bot.send_message(chat_id, text, reply_markup=markup)
 
     def outcome(self, chat_id: int, outcome: Outcome) -> None:
         for reply in outcome.replies:

@@ -1,4 +1,4 @@
-"""telegram: stored webhook updates, operators' forum topics, operator account links
+"""telegram: stored webhook updates, forum topics, operator links, files sent in a handoff
 
 Revision ID: 0003
 Revises: 0002
@@ -43,9 +43,24 @@ def upgrade() -> None:
                   sa.ForeignKey("hotline_operators.id", ondelete="CASCADE"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "telegram_files",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("case_id", sa.Integer,
+                  sa.ForeignKey("hotline_cases.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("media_type", sa.String(24), nullable=False),
+        sa.Column("file_id", sa.String(255), nullable=False),
+        sa.Column("file_name", sa.String(255)),
+        sa.Column("mime_type", sa.String(128)),
+        sa.Column("caption", sa.Text, nullable=False),
+    )
+    op.create_index("ix_telegram_files_case", "telegram_files", ["case_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_telegram_files_case", table_name="telegram_files")
+    op.drop_table("telegram_files")
     op.drop_table("telegram_operator_links")
     op.drop_index("ix_telegram_topics_thread", table_name="telegram_topics")
     op.drop_table("telegram_topics")

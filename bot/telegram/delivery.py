@@ -1,0 +1,160 @@
+"""Outgoing requests within Telegram's limits, and retried when Telegram asks us to wait.
+
+Telegram allows about 1 message/s per chat (short bursts pass), 20/min per group and about
+30/s per bot overall; past that it answers 429 with `retry_after`, and aiogram raises
+`TelegramRetryAfter` without retrying. `DeliveryMiddleware` paces every sending method with
+token buckets, honours `retry_after` (holding that chat meanwhile) and retries network and
+server errors with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Any
+
+import structlog
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import (
+    RestartingTelegram,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+from bot.settings import TelegramSettings
+
+log = structlog.get_logger(__name__)
+
+# Methods that put a message into a chat count against the chat and global limits.
+SENDING = frozenset({
+    "sendMessage", "copyMessage", "copyMessages", "forwardMessage", "forwardMessages",
+    "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendAudio", "sendSticker",
+    "sendAnimation", "sendVideoNote", "sendLocation", "sendContact", "sendMediaGroup",
+    "editMessageText", "editMessageReplyMarkup",
+})
+
+
+class TokenBucket:
+    """`rate` tokens per second up to `capacity`; `take` waits for a token."""
+
+    def __init__(self, rate: float, capacity: float) -> None:
+        self.rate, self.capacity = rate, capacity
+        self.tokens = capacity
+        self.stamp = time.monotonic()
+        self.hold_until = 0.0
+
+    def _delay(self, now: float) -> float:
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        wait = max(0.0, self.hold_until - now)
+        if self.tokens < 1.0:
+            wait = max(wait, (1.0 - self.tokens) / self.rate)
+        return wait
+
+    async def take(self) -> None:
+        while True:
+            wait = self._delay(time.monotonic())
+            if wait <= 0:
+                self.tokens -= 1.0
+                return
+            await asyncio.sleep(wait)
+
+    def hold(self, seconds: float) -> None:
+        self.hold_until = max(self.hold_until, time.monotonic() + seconds)
+
+
+class Pacer:
+    """Per-chat and global buckets (in this process; see docs/telegram.md for several)."""
+
+    def __init__(self, *, chat_per_s: float, chat_burst: int, group_per_min: float,
+                 global_per_s: float) -> None:
+        self.chat_per_s, self.chat_burst = chat_per_s, chat_burst
+        self.group_per_s = group_per_min / 60.0
+        self.global_bucket = TokenBucket(global_per_s, max(1.0, global_per_s)) if global_per_s else None
+        self._chats: dict[int | str, TokenBucket] = {}
+
+    @classmethod
+    def from_settings(cls, s: TelegramSettings) -> Pacer:
+        return cls(chat_per_s=s.pace_chat_per_s, chat_burst=s.pace_chat_burst,
+                   group_per_min=s.pace_group_per_min, global_per_s=s.pace_global_per_s)
+
+    def _bucket(self, chat_id: int | str) -> TokenBucket | None:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            is_group = isinstance(chat_id, str) or chat_id < 0
+            rate = self.group_per_s if is_group else self.chat_per_s
+            if not rate:
+                return None
+            if len(self._chats) > 50_000:  # forget idle chats; a fresh bucket is full anyway
+                self._chats.clear()
+            bucket = self._chats[chat_id] = TokenBucket(rate, self.chat_burst)
+        return bucket
+
+    async def wait(self, chat_id: int | str | None) -> None:
+        if chat_id is not None and (bucket := self._bucket(chat_id)) is not None:
+            await bucket.take()
+        if self.global_bucket is not None:
+            await self.global_bucket.take()
+
+    def hold(self, chat_id: int | str | None, seconds: float) -> None:
+        if chat_id is not None and (bucket := self._bucket(chat_id)) is not None:
+            bucket.hold(seconds)
+
+
+def _chat_id(method: TelegramMethod[Any]) -> int | str | None:
+    value = getattr(method, "chat_id", None)
+    return value if isinstance(value, int | str) else None
+
+
+class DeliveryMiddleware(BaseRequestMiddleware):
+    def __init__(self, pacer: Pacer | None, *, max_retries: int = 5, max_retry_after_s: float = 120.0,
+                 backoff_base_s: float = 0.5, backoff_max_s: float = 30.0) -> None:
+        self.pacer = pacer
+        self.max_retries = max_retries
+        self.max_retry_after_s = max_retry_after_s
+        self.backoff_base_s, self.backoff_max_s = backoff_base_s, backoff_max_s
+        self.retries = 0  # counted for tests and logs
+
+    @classmethod
+    def from_settings(cls, s: TelegramSettings) -> DeliveryMiddleware:
+        return cls(Pacer.from_settings(s), max_retries=s.max_retries,
+                   max_retry_after_s=s.max_retry_after_s)
+
+    def _backoff(self, attempt: int) -> float:
+        delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** attempt)
+        return delay * (0.5 + random.random() / 2)  # jitter so workers do not retry in step
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
+                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+        if method.__api_method__ == GetUpdates.__api_method__:  # polling has its own backoff
+            return await make_request(bot, method)
+        chat_id = _chat_id(method)
+        paced = self.pacer is not None and method.__api_method__ in SENDING
+        attempt = 0
+        while True:
+            if paced and self.pacer is not None:
+                await self.pacer.wait(chat_id)
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as e:
+                if attempt >= self.max_retries or e.retry_after > self.max_retry_after_s:
+                    raise
+                log.warning("telegram.retry_after", method=method.__api_method__,
+                            retry_after=e.retry_after, attempt=attempt)
+                if self.pacer is not None:
+                    self.pacer.hold(chat_id, e.retry_after)
+                await asyncio.sleep(e.retry_after)
+            except (TelegramNetworkError, TelegramServerError, RestartingTelegram) as e:
+                if attempt >= self.max_retries:
+                    raise
+                delay = self._backoff(attempt)
+                log.warning("telegram.retry_network", method=method.__api_method__, error=str(e),
+                            delay=round(delay, 2), attempt=attempt)
+                await asyncio.sleep(delay)
+            attempt += 1
+            self.retries += 1

@@ -1,0 +1,74 @@
+"""The hotline's way to reach people on Telegram (its `Sender` for transport "telegram") and
+the supervisors' chat (its `ChatNotifier`'s send function).
+
+Operator text is plain text: it is escaped, so nothing an operator types is read as markup.
+A person who blocked the bot cannot be reached: the reply is marked failed at once (no
+retries), so the case shows it as undelivered, and the operators' forum gets a note.
+"""
+
+from __future__ import annotations
+
+import html
+
+import structlog
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+)
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.telegram.forum import ForumRelay
+from bot.telegram.render import split_text
+from hotline_router.relay import DeliveryResult
+
+log = structlog.get_logger(__name__)
+BLOCKED = "blocked: the person has blocked the bot or deleted their account"
+
+
+class TelegramSender:
+    def __init__(self, bot: Bot, *, forum: ForumRelay | None = None,
+                 sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
+        self.bot, self.forum, self.sessions = bot, forum, sessions
+
+    async def send(self, external_id: str, text: str) -> DeliveryResult:
+        try:
+            chat_id = int(external_id)
+        except ValueError:
+            return DeliveryResult(ok=False, error=f"not a Telegram chat id: {external_id!r}", retry=False)
+        result = await self.send_to_chat(chat_id, text)
+        if not result.ok and not result.retry and result.error == BLOCKED:
+            await self._tell_forum(external_id)
+        return result
+
+    async def send_to_chat(self, chat_id: int, text: str) -> DeliveryResult:
+        try:
+            for part in split_text(html.escape(text, quote=False)):
+                await self.bot.send_message(chat_id, part)
+        except TelegramForbiddenError:
+            log.info("telegram.undelivered_blocked", chat=chat_id)
+            return DeliveryResult(ok=False, error=BLOCKED, retry=False)
+        except TelegramRetryAfter as e:  # still limited after the delivery middleware's retries
+            return DeliveryResult(ok=False, error="rate limited by Telegram", retry_after=float(e.retry_after))
+        except TelegramBadRequest as e:  # "chat not found" and the like: retrying cannot help
+            return DeliveryResult(ok=False, error=f"refused by Telegram: {e.message}"[:250], retry=False)
+        except (TelegramNetworkError, TelegramAPIError) as e:
+            return DeliveryResult(ok=False, error=f"{type(e).__name__}: {e}"[:250])
+        return DeliveryResult(ok=True)
+
+    async def _tell_forum(self, external_id: str) -> None:
+        if self.forum is None or self.sessions is None:
+            return
+        from hotline_router.models import OPEN_STATUSES, Case
+
+        async with self.sessions() as session:
+            case_id = await session.scalar(select(Case.id).where(
+                Case.transport == "telegram", Case.external_id == external_id,
+                Case.status.in_(OPEN_STATUSES)).order_by(Case.id.desc()).limit(1))
+        if case_id is not None:
+            await self.forum.note(case_id, "⚠️ Not delivered: the person has blocked the bot. "
+                                           "The reply is marked undelivered on the case.")

@@ -1,0 +1,155 @@
+"""`hamroh serve`: the Telegram bot, the operator console, the SLA watcher and reply delivery
+in one event loop. Polling by default; webhook mode behind a public HTTPS URL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import signal
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from bot.app import Services, build_services
+from bot.runtime import content_reloading
+from bot.settings import Settings
+from bot.telegram import files, privacy
+from bot.telegram.commands import set_commands
+from bot.telegram.factory import TelegramApp, build_telegram
+from bot.telegram.webhook import RedisDedupe, StoringRequestHandler, UpdateStore
+
+log = structlog.get_logger(__name__)
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The configured secret, or one derived from the token: every process behind the same
+    bot then checks the same value without extra configuration."""
+    tg = settings.telegram
+    if tg.webhook_secret is not None:
+        return tg.webhook_secret.get_secret_value()
+    assert tg.token is not None
+    return hashlib.sha256(b"hamroh-webhook:" + tg.token.get_secret_value().encode()).hexdigest()[:48]
+
+
+async def _site(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+async def _every(seconds: float, job: Any, name: str) -> None:
+    while True:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed round is logged; the next one may succeed
+            log.exception("serve.job_failed", job=name)
+        await asyncio.sleep(seconds)
+
+
+@contextlib.asynccontextmanager
+async def webhook_mode(tg: TelegramApp, services: Services) -> AsyncIterator[StoringRequestHandler]:
+    s = services.settings.telegram
+    if not s.webhook_url:
+        raise ValueError("webhook mode needs HAMROH_TELEGRAM__WEBHOOK_URL (the public HTTPS URL)")
+    secret = webhook_secret(services.settings)
+    handler = StoringRequestHandler(tg.dp, tg.bot, store=UpdateStore(services.sessions), secret_token=secret,
+                                    dedupe=RedisDedupe(tg.redis) if tg.redis is not None else None)
+    app = web.Application(client_max_size=2 * 1024 * 1024)
+    handler.register(app, path=s.webhook_path)
+    runner = await _site(app, s.webhook_host, s.webhook_port)
+    await tg.bot.set_webhook(s.webhook_url, secret_token=secret, drop_pending_updates=False,
+                             allowed_updates=tg.dp.resolve_used_update_types())
+    log.info("telegram.webhook", listen=f"{s.webhook_host}:{s.webhook_port}{s.webhook_path}", url=s.webhook_url)
+    replay = asyncio.create_task(_every(15.0, lambda: handler.replay(tg.bot), "webhook-replay"))
+    purge = asyncio.create_task(_every(3600.0, handler.store.purge, "webhook-purge"))
+    try:
+        yield handler
+    finally:
+        for task in (replay, purge):
+            task.cancel()
+        await handler.drain()
+        await runner.cleanup()
+
+
+async def _console(tg: TelegramApp, services: Services) -> web.AppRunner | None:
+    if services.hotline is None:
+        return None
+    from hotline_router.console.app import make_app
+
+    app = make_app(services.hotline, services.settings.console)
+    files.mount(app, tg.bot)  # operators open what people sent, through the bot
+    c = services.settings.console
+    try:
+        runner = await _site(app, c.host, c.port)
+    except OSError as e:
+        log.error("console.not_started", host=c.host, port=c.port, error=str(e))
+        return None
+    log.info("console.started", url=f"http://{c.host}:{c.port}/console/")
+    return runner
+
+
+async def _purge_events(services: Services) -> None:
+    async with services.sessions.begin() as session:
+        n = await privacy.purge_old_events(session, days=services.settings.retention_days)
+    if n:
+        log.info("retention.purged", events=n, days=services.settings.retention_days)
+
+
+async def run(settings: Settings) -> None:
+    services = await build_services(settings)
+    redis = None
+    if settings.redis.url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis.url)
+    tg = build_telegram(services, redis=redis)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    runtime = None
+    console = None
+    tasks = [asyncio.create_task(_every(6 * 3600.0, lambda: _purge_events(services), "retention"))]
+    try:
+        if services.hotline is not None:
+            from hotline_router.runtime import HotlineRuntime
+
+            runtime = HotlineRuntime(services.hotline, settings.console)
+            await runtime.start(console=False)  # the console is served below, with file links
+            console = await _console(tg, services)
+        me = await tg.bot.get_me()
+        await set_commands(tg.bot, tg.i18n, settings.default_lang)
+        log.info("telegram.started", bot=me.username, mode=settings.telegram.mode,
+                 redis=redis is not None, forum=tg.forum is not None)
+        async with content_reloading(services.content, watch_interval_s=settings.content.watch_interval_s):
+            if settings.telegram.mode == "webhook":
+                async with webhook_mode(tg, services):
+                    await stop.wait()
+            else:
+                await tg.bot.delete_webhook(drop_pending_updates=False)
+                polling = asyncio.create_task(tg.dp.start_polling(
+                    tg.bot, handle_signals=False, close_bot_session=False,
+                    polling_timeout=settings.telegram.polling_timeout_s))
+                await asyncio.wait([polling, asyncio.create_task(stop.wait())],
+                                   return_when=asyncio.FIRST_COMPLETED)
+                with contextlib.suppress(RuntimeError):
+                    await tg.dp.stop_polling()
+                await polling
+    finally:
+        for task in tasks:
+            task.cancel()
+        if runtime is not None:
+            await runtime.stop()
+        if console is not None:
+            await console.cleanup()
+        await tg.bot.session.close()
+        if redis is not None:
+            await redis.aclose()
+        await services.close()

@@ -1,0 +1,111 @@
+"""The operator console: an aiohttp application with server-rendered Jinja2 pages at /console.
+
+Security lives here, once, for every page: the session cookie is resolved to an operator,
+every POST must carry the CSRF token, responses forbid framing, caching and foreign scripts.
+Templates are autoescaped: whatever a person writes is shown as text, never as markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Protocol
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from hotline_router import auth, operators
+from hotline_router.console import views
+from hotline_router.console.keys import KEYS, LIMITER, OPS, SETTINGS, ConsoleConfig
+from hotline_router.operations import Operations
+from hotline_router.service import Hotline
+
+HERE = Path(__file__).parent
+COOKIE = "hamroh_console"
+LOGIN_CSRF_COOKIE = "hamroh_login_csrf"
+PUBLIC = ("/console/login", "/console/static/")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+class ConsoleSettingsLike(Protocol):
+    @property
+    def cookie_secure(self) -> bool: ...
+    @property
+    def session_ttl_s(self) -> int: ...
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if not request.path.startswith("/console/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    if isinstance(response, web.HTTPException):
+        raise response
+    return response
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    hotline: Hotline = request.app[OPS].h
+    token = request.cookies.get(COOKIE)
+    now = hotline.clock()
+    async with hotline.sessions.begin() as session:
+        op = await auth.resolve(session, request.app[KEYS], token, now)
+        if op is not None:
+            operators.touch(op, now)
+    request["operator"], request["token"] = op, token
+    if request.path.startswith(PUBLIC):
+        return await handler(request)
+    if op is None or token is None:
+        if request.method == "GET" and not request.headers.get("X-Requested-With"):
+            raise web.HTTPSeeOther("/console/login")
+        raise web.HTTPUnauthorized(text="Your session has ended: log in again.")
+    if request.method == "POST":
+        form = await request.post()
+        submitted = form.get("csrf_token")
+        if not request.app[KEYS].csrf_ok(token, submitted if isinstance(submitted, str) else None):
+            return await views.error_page(request, 403, "The form has expired or did not come "
+                                                        "from the console (CSRF check). Reload the page.")
+    return await handler(request)
+
+
+def new_login_csrf() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _minutes(value: dt.datetime | None, now: dt.datetime) -> str:
+    if value is None:
+        return ""
+    minutes = int((now - value).total_seconds() // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def make_app(hotline: Hotline, console: ConsoleSettingsLike, *, keys: auth.Keys | None = None) -> web.Application:
+    settings = hotline.settings
+    secret = settings.console_secret_key.get_secret_value().encode() if settings.console_secret_key else None
+    # The form size limit stops oversized posts before they reach a handler (413).
+    app = web.Application(middlewares=[security_headers, authenticate], client_max_size=64 * 1024)
+    app[OPS] = Operations(hotline)
+    app[KEYS] = keys or auth.Keys(secret)
+    app[LIMITER] = auth.RateLimiter(settings.login_rate_limit, settings.login_window_s)
+    app[SETTINGS] = ConsoleConfig(cookie=COOKIE, login_csrf_cookie=LOGIN_CSRF_COOKIE,
+                                  cookie_secure=console.cookie_secure, session_ttl_s=console.session_ttl_s)
+    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
+                               autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["waited"] = lambda value: _minutes(value, hotline.clock())
+    env.filters["hhmm"] = lambda value: value.strftime("%d.%m %H:%M UTC") if value else ""
+    views.add_routes(app)
+    app.router.add_static("/console/static/", HERE / "static", append_version=True)
+    return app

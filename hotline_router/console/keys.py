@@ -1,0 +1,24 @@
+"""Typed keys of the console application's state (shared by app.py and views.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from hotline_router.auth import Keys, RateLimiter
+from hotline_router.operations import Operations
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    cookie: str
+    login_csrf_cookie: str
+    cookie_secure: bool
+    session_ttl_s: int
+
+
+OPS = web.AppKey("hotline_ops", Operations)
+KEYS = web.AppKey("hotline_keys", Keys)
+LIMITER = web.AppKey("hotline_limiter", RateLimiter)
+SETTINGS = web.AppKey("hotline_console", ConsoleConfig)

@@ -1,0 +1,170 @@
+"""The risk detector: editors' rules of all three languages plus the classifier's risk intents.
+
+Every message is read against the rules of tg, ru and uz at once: the normalised forms meet, so
+a misdetected language or a mixed message costs nothing. A match counts towards the level
+unless it sits in a general question ("законно ли держать паспорт?") with nothing in the same
+sentence that marks a report (me, yesterday, my brother, a past-tense "забрали").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nlu.languages import Lang
+from nlu.normalize import normalize
+from nlu.problems import Problem
+from nlu.risk.matching import Hit, Scan, TermSets, Tokens, scan
+from nlu.risk.model import Evidence, Indicator, RiskAssessment, RiskContext, RiskLevel
+from nlu.risk.patterns import TermIndex
+from nlu.risk.rules import Rule, RuleSet, load_all
+
+# Telegram messages are at most 4096 characters; anything longer is cut before scanning so
+# the cost stays bounded on any input.
+MAX_CHARS = 8192
+MAX_TOKENS = 2000
+# How many earlier messages, and how many of their last words, are read with the new one.
+CONTEXT_MESSAGES = 3
+CONTEXT_TOKENS = 24
+_SENTENCE_END = re.compile(r"[.!?;\n\r…。؟]+")
+_CLAUSE_END = re.compile(r"[,:()\[\]«»\"—–]+|\s-+\s")
+
+# Classifier intents that are risk signals, and the indicator each one stands for.
+CLASSIFIER_INDICATORS: Mapping[str, Indicator] = {
+    "risk_confinement": Indicator.RESTRICTION_OF_MOVEMENT,
+    "risk_violence": Indicator.PHYSICAL_SEXUAL_VIOLENCE,
+    "risk_sexual_exploitation": Indicator.SEXUAL_EXPLOITATION,
+    # "Forced to work" is work exacted under the menace of a penalty (ILO C29).
+    "risk_forced_labour": Indicator.INTIMIDATION_THREATS,
+    "risk_self_harm": Indicator.SELF_HARM,
+    "rights_passport_taken": Indicator.RETENTION_OF_DOCUMENTS,
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    classifier_high: float = 0.60  # top-1 risk intent at or above this: high
+    classifier_elevated: float = 0.40  # ... at or above this: elevated
+    # This many different indicators together make `high` even when each alone is only
+    # elevated (unpaid wages + 16-hour days + "they lied about the job"). Two are not enough:
+    # late pay plus long hours is the everyday labour dispute, not a case for the hotline.
+    combine_to_high: int = 3
+
+
+class RiskDetector:
+    def __init__(self, rulesets: Sequence[RuleSet], *, problems: Sequence[Problem] = (),
+                 thresholds: Thresholds | None = None) -> None:
+        self.rulesets = tuple(rulesets)
+        self.problems = tuple(problems)
+        self.thresholds = thresholds or Thresholds()
+        self.rules: tuple[Rule, ...] = tuple(r for rs in self.rulesets for r in rs.rules)
+        self.terms = TermSets.build(self.rulesets)
+        self.index = TermIndex()
+        for term in self.terms.all_terms(self.rules):
+            self.index.add(term)
+        self.max_within = max((r.within for r in self.rules), default=1)
+
+    @classmethod
+    def load(cls, content_dir: Path, *, thresholds: Thresholds | None = None) -> RiskDetector:
+        """Rules of every language; rules with problems are left out (see `.problems`)."""
+        rulesets, problems = load_all(content_dir)
+        return cls(rulesets, problems=problems, thresholds=thresholds)
+
+    # -- reading a message ----------------------------------------------------------------------
+
+    def tokens(self, text: str, context: RiskContext | None) -> Tokens:
+        """The last words of the earlier messages, then the message, split into sentences
+        and clauses before normalisation (which turns punctuation into spaces)."""
+        out = _TokenBuilder()
+        if context is not None:
+            for msg in context.previous[-CONTEXT_MESSAGES:]:
+                out.add_text(msg[:MAX_CHARS], MAX_TOKENS)
+            out.keep_last(min(CONTEXT_TOKENS, self.max_within))
+        start = len(out.words)
+        out.add_text(text[:MAX_CHARS], start + MAX_TOKENS)
+        return Tokens(out.words, out.sentences, out.clauses, start)
+
+    def scan(self, text: str, context: RiskContext | None = None) -> Scan:
+        """Every rule hit, question frame and report marker in the message (for diagnostics)."""
+        return scan(self.index, self.rules, self.terms, self.tokens(text, context))
+
+    def assess(self, text: str, lang: Lang, *, ranking: Sequence[tuple[str, float]] = (),
+               context: RiskContext | Mapping[str, Any] | None = None) -> RiskAssessment:
+        """The risk of one message. `lang` is informative only: rules of every language run."""
+        del lang  # every language's rules run; the evidence names the file that matched
+        ctx = RiskContext.coerce(context)
+        found = self.scan(text, ctx)
+        # A person who already reported danger is not asking in general any more.
+        in_danger = ctx is not None and ctx.max_level >= RiskLevel.ELEVATED
+        evidence: list[Evidence] = []
+        seen: dict[str, int] = {}
+        for hit in found.hits:
+            counted = in_danger or hit.rule.ignore_questions or not found.is_general(hit)
+            ev = _evidence(hit, counted)
+            if hit.rule.id not in seen:
+                seen[hit.rule.id] = len(evidence)
+                evidence.append(ev)
+            elif counted and not evidence[seen[hit.rule.id]].counted:
+                evidence[seen[hit.rule.id]] = ev
+        message_general = not in_danger and found.message_is_general()
+        evidence += self._classifier(ranking, counted=not message_general)
+        return self._combine(evidence, is_question=found.has_question or "?" in text[:MAX_CHARS],
+                             third_party=found.third_party_in(found.hits))
+
+    def _classifier(self, ranking: Sequence[tuple[str, float]], *, counted: bool) -> list[Evidence]:
+        if not ranking:
+            return []
+        intent, conf = ranking[0]
+        indicator = CLASSIFIER_INDICATORS.get(intent)
+        th = self.thresholds
+        if indicator is None or not conf >= th.classifier_elevated:
+            return []
+        level = RiskLevel.HIGH if conf >= th.classifier_high else RiskLevel.ELEVATED
+        return [Evidence(indicator, "classifier", intent, f"{intent} {conf:.2f}", level, counted)]
+
+    def _combine(self, evidence: list[Evidence], *, is_question: bool,
+                 third_party: bool) -> RiskAssessment:
+        levels: dict[Indicator, RiskLevel] = {}
+        for ev in evidence:
+            if ev.counted:
+                levels[ev.indicator] = max(levels.get(ev.indicator, RiskLevel.NONE), ev.level)
+        level = max(levels.values(), default=RiskLevel.NONE)
+        if len(levels) >= self.thresholds.combine_to_high:
+            level = RiskLevel.HIGH
+        order = sorted(levels, key=lambda i: (-levels[i].rank, list(Indicator).index(i)))
+        return RiskAssessment(level, tuple(order), tuple(evidence), is_question,
+                              third_party and level > RiskLevel.NONE)
+
+
+class _TokenBuilder:
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.sentences: list[int] = []
+        self.clauses: list[int] = []
+        self._sentence = self._clause = 0
+
+    def add_text(self, text: str, limit: int) -> None:
+        for sentence in _SENTENCE_END.split(text):
+            for clause in _CLAUSE_END.split(sentence):
+                if clause.isspace() or not clause:
+                    continue
+                room = limit - len(self.words)
+                if room <= 0:
+                    return
+                words = normalize(clause).split()[:room]
+                self.words += words
+                self.sentences += [self._sentence] * len(words)
+                self.clauses += [self._clause] * len(words)
+                self._clause += 1
+            self._sentence += 1
+
+    def keep_last(self, n: int) -> None:
+        cut = max(0, len(self.words) - n)
+        del self.words[:cut], self.sentences[:cut], self.clauses[:cut]
+
+
+def _evidence(hit: Hit, counted: bool) -> Evidence:
+    return Evidence(hit.rule.indicator, "rule", hit.rule.id, hit.text, hit.rule.level, counted)

@@ -1,0 +1,266 @@
+"""Load and validate the editors' risk rules (`content/<folder>/risk/rules.yaml`).
+
+Every problem is returned as a `Problem` with the file and line, never raised, so an editor
+sees all of them at once. A rule with a problem is left out; the file's other rules still
+work, because a typo in one rule must not switch off danger detection.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from nlu.languages import LANGS, Lang, content_folder
+from nlu.problems import Problem
+from nlu.risk.model import Indicator, RiskLevel
+from nlu.risk.patterns import Negation, PatternError, Term, WordPat, compile_pattern, make_term
+
+Loc = tuple[str | int, ...]
+
+
+class NegationSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    before: list[str] = []
+    after: list[str] = []
+    forms: list[str] = []
+    window: int = Field(default=1, ge=1, le=5)
+
+
+class FileSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    negation: NegationSpec = NegationSpec()
+    words: dict[str, list[str]] = {}
+    rules: list[dict[str, Any]] = Field(min_length=1)
+    questions: list[str] = []
+    conditions: list[str] = []
+    reports: list[str] = []
+    third_party: list[str] = []
+
+
+class RuleSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    indicator: Indicator
+    level: Literal["elevated", "high"]
+    any: list[str] | None = None
+    all: list[str | list[str]] | None = Field(default=None, min_length=2)
+    within: int = Field(default=6, ge=1, le=30)
+    unless: list[str] = []
+    negatable: bool = True
+    ignore_questions: bool = False
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RuleSpec:
+        if (self.any is None) == (self.all is None):
+            raise ValueError("a rule needs exactly one of `any:` or `all:`")
+        return self
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # qualified with the language: "ru:passport_taken"
+    lang: Lang
+    indicator: Indicator
+    level: RiskLevel
+    groups: tuple[tuple[Term, ...], ...]  # one group for `any:`, one per entry of `all:`
+    within: int
+    unless: tuple[Term, ...]
+    path: Path
+    line: int
+    # Counts even inside a question frame: "если уйдёшь, убью" is a threat, and "что делать,
+    # если не хочу жить" is a cry for help.
+    ignore_questions: bool = False
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """One language's rules file, compiled."""
+
+    lang: Lang
+    path: Path
+    rules: tuple[Rule, ...] = ()
+    questions: tuple[Term, ...] = ()
+    conditions: tuple[Term, ...] = ()
+    reports: tuple[Term, ...] = ()
+    third_party: tuple[Term, ...] = ()
+
+
+def rules_path(content_dir: Path, lang: Lang) -> Path:
+    return content_dir / content_folder(lang) / "risk" / "rules.yaml"
+
+
+def load_all(content_dir: Path) -> tuple[list[RuleSet], list[Problem]]:
+    """Every language's rules; a missing file is an error (that language gets no rules)."""
+    ids = itertools.count()
+    sets: list[RuleSet] = []
+    problems: list[Problem] = []
+    for lang in LANGS:
+        path = rules_path(content_dir, lang)
+        if not path.is_file():
+            problems.append(Problem(path, 1, "risk rules file is missing"))
+            continue
+        ruleset, found = load_rules(path, lang, ids)
+        problems += found
+        if ruleset is not None:
+            sets.append(ruleset)
+    return sets, problems
+
+
+def load_rules(path: Path, lang: Lang, ids: Iterator[int]) -> tuple[RuleSet | None, list[Problem]]:
+    try:
+        data, lines = load_yaml_lines(path)
+    except ValueError as exc:
+        return None, [Problem(path, exc.args[1] if len(exc.args) > 1 else 1, str(exc.args[0]))]
+    loader = _Loader(path, lang, lines, ids)
+    return loader.load(data), loader.problems
+
+
+class _Loader:
+    def __init__(self, path: Path, lang: Lang, lines: dict[Loc, int], ids: Iterator[int]) -> None:
+        self.path, self.lang, self.lines, self.ids = path, lang, lines, ids
+        self.problems: list[Problem] = []
+        self.words: dict[str, tuple[Term, ...]] = {}
+        self.used: set[str] = set()
+
+    def line(self, loc: Loc) -> int:
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.lines:
+                return self.lines[loc[:end]]
+        return 1
+
+    def error(self, loc: Loc, message: str, severity: Literal["error", "warning"] = "error") -> None:
+        self.problems.append(Problem(self.path, self.line(loc), message, severity))
+
+    def validation(self, exc: ValidationError, base: Loc) -> None:
+        for err in exc.errors():
+            loc: Loc = (*base, *err["loc"])
+            field = ".".join(str(p) for p in loc)
+            if err["type"] == "enum" and err["loc"][-1:] == ("indicator",):
+                msg = f"unknown indicator {err['input']!r} (one of: {', '.join(i.value for i in Indicator)})"
+            elif err["loc"][-1:] == ("level",):
+                msg = f"bad level {err['input']!r}: use elevated or high"
+            else:
+                msg = f"{field}: {err['msg']}"
+            self.error(loc, msg)
+
+    def load(self, data: Any) -> RuleSet | None:
+        if not isinstance(data, dict):
+            self.error((), "the rules file must be a mapping with `rules:`")
+            return None
+        try:
+            spec = FileSpec.model_validate(data)
+        except ValidationError as exc:
+            self.validation(exc, ())
+            return None
+        negation = self.negation(spec.negation)
+        for name, patterns in spec.words.items():
+            self.words[name] = self.terms(patterns, ("words", name), negation)
+        rules = [r for i, raw in enumerate(spec.rules) if (r := self.rule(raw, i, negation))]
+        seen: set[str] = set()
+        for i, rule in enumerate(rules):
+            if rule.id in seen:
+                self.error(("rules", i), f"duplicate rule id {rule.id.split(':', 1)[1]!r}")
+            seen.add(rule.id)
+        for name in sorted(set(self.words) - self.used):
+            self.error(("words", name), f"word list @{name} is not used by any rule", "warning")
+        return RuleSet(self.lang, self.path, tuple(rules),
+                       self.terms(spec.questions, ("questions",), None),
+                       self.terms(spec.conditions, ("conditions",), None),
+                       self.terms(spec.reports, ("reports",), None),
+                       self.terms(spec.third_party, ("third_party",), None))
+
+    def negation(self, spec: NegationSpec) -> Negation:
+        def pats(items: list[str], key: str) -> tuple[WordPat, ...]:
+            out: list[WordPat] = []
+            for k, text in enumerate(items):
+                try:
+                    out.extend(compile_pattern(text))
+                except PatternError as exc:
+                    self.error(("negation", key, k), f"negation.{key}: {exc}")
+            return tuple(out)
+
+        return Negation(pats(spec.before, "before"), pats(spec.after, "after"),
+                        pats(spec.forms, "forms"), spec.window)
+
+    def terms(self, patterns: list[str], loc: Loc, negation: Negation | None) -> tuple[Term, ...]:
+        out: list[Term] = []
+        for k, text in enumerate(patterns):
+            if text.startswith("@"):
+                name = text[1:]
+                if name not in self.words:
+                    self.error((*loc, k), f"unknown word list {text!r} (define it under `words:`)")
+                    continue
+                self.used.add(name)
+                out.extend(self.words[name])
+                continue
+            try:
+                out.append(make_term(next(self.ids), text, negation))
+            except PatternError as exc:
+                self.error((*loc, k), str(exc))
+        return tuple(out)
+
+    def rule(self, raw: dict[str, Any], i: int, negation: Negation) -> Rule | None:
+        base: Loc = ("rules", i)
+        try:
+            spec = RuleSpec.model_validate(raw)
+        except ValidationError as exc:
+            self.validation(exc, base)
+            return None
+        neg = negation if spec.negatable else None
+        known = len(self.problems)
+        groups: list[tuple[Term, ...]] = []
+        if spec.any is not None:
+            groups.append(self.terms(spec.any, (*base, "any"), neg))
+        else:
+            for j, entry in enumerate(spec.all or []):
+                items = entry if isinstance(entry, list) else [entry]
+                groups.append(self.terms(items, (*base, "all", j), neg))
+        if not all(groups):
+            if len(self.problems) == known:  # not already explained by a bad pattern
+                self.error(base, f"rule {spec.id!r} has an empty part and is left out")
+            return None
+        level = RiskLevel(spec.level)
+        return Rule(f"{self.lang}:{spec.id}", self.lang, spec.indicator, level, tuple(groups),
+                    spec.within, self.terms(spec.unless, (*base, "unless"), None),
+                    self.path, self.line(base), spec.ignore_questions)
+
+
+def load_yaml_lines(path: Path) -> tuple[Any, dict[Loc, int]]:
+    """Parse a YAML file keeping the 1-based line of every node; ValueError(message, line)."""
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError("file is not UTF-8 text", 1) from exc
+    except OSError as exc:
+        raise ValueError(f"cannot read the file: {exc.strerror}", 1) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ValueError(f"YAML syntax: {exc.problem or exc}", mark.line + 1 if mark else 1) from exc
+    except yaml.YAMLError as exc:
+        raise ValueError(f"YAML syntax: {exc}", 1) from exc
+    lines: dict[Loc, int] = {}
+    return (None if node is None else _build(node, (), lines)), lines
+
+
+def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> Any:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(_build(key_node, (*loc, "__key__"), {}))
+            out[key] = _build(value_node, (*loc, key), lines)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*loc, i), lines) for i, item in enumerate(node.value)]
+    value = yaml.SafeLoader("").construct_object(node, deep=True)
+    # Patterns are text: a bare number or yes/no in a list is still a pattern.
+    return value if value is None or isinstance(value, str | dict | list) else str(value)

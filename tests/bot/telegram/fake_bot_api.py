@@ -1,0 +1,362 @@
+"""A fake Telegram Bot API server for tests and benchmarks (aiohttp on 127.0.0.1).
+
+aiogram's real HTTP client talks to it through
+`Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.url)))`. It speaks
+the Bot API's shapes: form-encoded requests, `{"ok": true, "result": ...}` answers and
+Telegram-shaped errors (`error_code`, `description`, `parameters.retry_after`). Tests push
+updates (long-polled by getUpdates, or POSTed to the webhook set with setWebhook, with the
+`X-Telegram-Bot-Api-Secret-Token` header), read what the bot sent, and inject errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+TOKEN = "123456789:AAHamrohTestTokenForTheFakeServer00"
+BOT_ID = 123456789
+# Values sent as plain strings (everything else the client JSON-encodes).
+_TEXT_FIELDS = {"text", "caption", "name", "description", "secret_token", "url", "callback_query_id",
+                "file_id", "language_code", "parse_mode", "short_description", "title",
+                "icon_custom_emoji_id", "emoji", "business_connection_id", "inline_message_id"}
+_SENDS = {"sendMessage", "copyMessage", "forwardMessage", "sendPhoto", "sendDocument", "sendVoice",
+          "editMessageText", "editMessageReplyMarkup"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)
+
+    @property
+    def chat_id(self) -> Any:
+        return self.params.get("chat_id")
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    def buttons(self) -> list[str]:
+        """callback_data of every inline button, row by row."""
+        markup = self.params.get("reply_markup") or {}
+        return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@dataclass
+class Injected:
+    method: str
+    code: int
+    description: str
+    retry_after: int | None = None
+    times: int = 1
+    chat_id: int | None = None
+
+
+class FakeBotAPI:
+    def __init__(self, token: str = TOKEN, *, forum_chats: set[int] | None = None) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.updates: list[dict[str, Any]] = []
+        self.pushed_at: dict[int, float] = {}
+        self.errors: list[Injected] = []
+        self.blocked: set[int] = set()
+        self.forum_chats: set[int] = set(forum_chats or ())
+        self.topics: dict[int, dict[int, str]] = {}
+        self.files: dict[str, bytes] = {}
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_statuses: list[int] = []
+        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._update_ids = itertools.count(1000)
+        self._message_ids = itertools.count(5000)
+        self._threads = itertools.count(70)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._client: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.url = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        self._client = aiohttp.ClientSession()
+        return self.url
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._client is not None:
+            await self._client.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- what tests do -------------------------------------------------------------------------
+
+    def fail(self, method: str, code: int, description: str, *, retry_after: int | None = None,
+             times: int = 1, chat_id: int | None = None) -> None:
+        self.errors.append(Injected(method, code, description, retry_after, times, chat_id))
+
+    def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update for getUpdates, or deliver it to the webhook when one is set."""
+        update = {"update_id": next(self._update_ids), **update}
+        self.pushed_at[update["update_id"]] = time.perf_counter()
+        if self.webhook is not None:
+            task = asyncio.create_task(self._deliver(update))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            self.updates.append(update)
+            task = asyncio.create_task(self._notify())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return update
+
+    async def post_webhook(self, update: dict[str, Any], *, secret: str | None = None,
+                           url: str | None = None) -> int:
+        """POST one update to the webhook as Telegram would; returns the HTTP status."""
+        assert self._client is not None
+        target = url or (self.webhook or {}).get("url")
+        assert target, "no webhook set"
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        async with self._client.post(target, json=update, headers=headers) as resp:
+            await resp.read()
+            return resp.status
+
+    def calls_of(self, method: str, chat_id: int | None = None) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == chat_id)]
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        return [c.text for c in self.calls if c.method == "sendMessage" and c.chat_id == chat_id]
+
+    async def wait_for(self, method: str, *, count: int = 1, chat_id: int | None = None,
+                       where: Callable[[Call], bool] = lambda c: True, within: float = 10.0) -> list[Call]:
+        deadline = time.monotonic() + within
+        while True:
+            found = [c for c in self.calls_of(method, chat_id) if where(c)]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{method} x{count} not seen in {within}s; calls: "
+                                     f"{[(c.method, c.chat_id, c.text[:40]) for c in self.calls]}")
+            await asyncio.sleep(0.01)
+
+    # -- update builders -------------------------------------------------------------------
+
+    @staticmethod
+    def user(user_id: int, lang: str | None = "ru", first_name: str = "Test") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": first_name,
+                **({"language_code": lang} if lang else {})}
+
+    def message(self, user_id: int, text: str | None = None, *, lang: str | None = "ru",
+                chat: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+        msg: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
+                               "chat": chat or {"id": user_id, "type": "private", "first_name": "Test"},
+                               "from": self.user(user_id, lang), **extra}
+        if text is not None:
+            msg["text"] = text
+            if text.startswith("/"):
+                msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return msg
+
+    def send_text(self, user_id: int, text: str, **kw: Any) -> dict[str, Any]:
+        return self.push({"message": self.message(user_id, text, **kw)})
+
+    def press(self, user_id: int, data: str, *, message_id: int = 1, lang: str | None = "ru",
+              chat: dict[str, Any] | None = None) -> dict[str, Any]:
+        chat = chat or {"id": user_id, "type": "private", "first_name": "Test"}
+        message = {"message_id": message_id, "date": int(time.time()), "chat": chat,
+                   "from": {"id": BOT_ID, "is_bot": True, "first_name": "Hamroh"}, "text": "…"}
+        return self.push({"callback_query": {"id": str(next(self._update_ids)), "chat_instance": "ci",
+                                             "from": self.user(user_id, lang), "message": message,
+                                             "data": data}})
+
+    # -- the server --------------------------------------------------------------------------
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _deliver(self, update: dict[str, Any]) -> None:
+        assert self.webhook is not None
+        status = await self.post_webhook(update, secret=self.webhook.get("secret_token"))
+        self.webhook_statuses.append(status)
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            if not isinstance(value, str):
+                params[key] = value.file.read()  # an uploaded file
+            elif key in _TEXT_FIELDS:
+                params[key] = value
+            else:
+                try:
+                    params[key] = json.loads(value)
+                except ValueError:
+                    params[key] = value
+        return params
+
+    @staticmethod
+    def _ok(result: Any) -> web.Response:
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        return web.json_response(body, status=code)
+
+    def _injected(self, method: str, params: dict[str, Any]) -> web.Response | None:
+        for err in self.errors:
+            if err.method == method and err.times > 0 and err.chat_id in (None, params.get("chat_id")):
+                err.times -= 1
+                return self._error(err.code, err.description, err.retry_after)
+        return None
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self._error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if method != "getUpdates":
+            self.calls.append(Call(method, params))
+        if (injected := self._injected(method, params)) is not None:
+            return injected
+        if method in _SENDS and params.get("chat_id") in self.blocked:
+            return self._error(403, "Forbidden: bot was blocked by the user")
+        handler = getattr(self, "_m_" + method, None)
+        if handler is None:
+            return self._error(404, "Not Found: method not found")
+        result = handler(params)
+        if asyncio.iscoroutine(result):
+            result = await result
+        return result if isinstance(result, web.Response) else self._ok(result)
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "Hamroh", "username": "hamroh_test_bot",
+                "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}
+
+    def _chat(self, chat_id: Any) -> dict[str, Any]:
+        if isinstance(chat_id, int) and chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": "Test"}
+        return {"id": chat_id, "type": "supergroup", "title": "Operators",
+                "is_forum": chat_id in self.forum_chats}
+
+    def _message(self, params: dict[str, Any], **extra: Any) -> dict[str, Any] | web.Response:
+        chat_id = params.get("chat_id")
+        thread = params.get("message_thread_id")
+        msg: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
+                               "chat": self._chat(chat_id), "from": self._bot_user(), **extra}
+        if thread is not None:
+            if thread not in self.topics.get(chat_id, {}):  # type: ignore[arg-type]
+                return self._error(400, "Bad Request: message thread not found")
+            msg.update(message_thread_id=thread, is_topic_message=True)
+        if "reply_markup" in params:
+            msg["reply_markup"] = params["reply_markup"]
+        return msg
+
+    def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._bot_user()
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            return self._error(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                    "use deleteWebhook to delete the webhook first")
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]  # confirmed ones go
+        if not self.updates and timeout > 0:
+            async with self._changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(self.updates)), timeout)
+        return self.updates[:limit]
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        return self._message(params, text=params.get("text", ""))
+
+    def _m_editMessageText(self, params: dict[str, Any]) -> Any:
+        return {"message_id": params.get("message_id"), "date": int(time.time()),
+                "chat": self._chat(params.get("chat_id")), "text": params.get("text", ""),
+                "edit_date": int(time.time())}
+
+    def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        return {"message_id": params.get("message_id"), "date": int(time.time()),
+                "chat": self._chat(params.get("chat_id")), "text": "…", "edit_date": int(time.time())}
+
+    def _m_copyMessage(self, params: dict[str, Any]) -> Any:
+        msg = self._message(params)
+        return msg if isinstance(msg, web.Response) else {"message_id": msg["message_id"]}
+
+    def _m_forwardMessage(self, params: dict[str, Any]) -> Any:
+        return self._message(params, text="(forwarded)")
+
+    def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _m_createForumTopic(self, params: dict[str, Any]) -> Any:
+        chat_id = params.get("chat_id")
+        if chat_id not in self.forum_chats:
+            return self._error(400, "Bad Request: the chat is not a forum")
+        thread = next(self._threads)
+        self.topics.setdefault(chat_id, {})[thread] = str(params.get("name", ""))  # type: ignore[arg-type]
+        return {"message_thread_id": thread, "name": params.get("name", ""), "icon_color": 7322096}
+
+    def _m_deleteForumTopic(self, params: dict[str, Any]) -> bool:
+        self.topics.get(params.get("chat_id"), {}).pop(params.get("message_thread_id"), None)  # type: ignore[call-overload]
+        return True
+
+    def _m_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+        return True
+
+    def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        return True
+
+    def _m_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": len(self.updates)}
+
+    def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
+        scope = (params.get("scope") or {}).get("type", "default")
+        self.commands[(scope, params.get("language_code", ""))] = params.get("commands", [])
+        return True
+
+    def _m_leaveChat(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _m_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = params.get("file_id", "")
+        if file_id not in self.files:
+            return self._error(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": len(self.files[file_id]),
+                "file_path": f"files/{file_id}"}
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["path"].removeprefix("files/")
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
