@@ -32,6 +32,9 @@ class DatabaseSettings(BaseModel):
 
 class RedisSettings(BaseModel):
     url: str | None = None
+    # Every key starts with this (FSM, event locks, flood buckets, seen update ids), so
+    # two deployments can share one Redis.
+    key_prefix: str = "hamroh"
 
 
 class ContentSettings(BaseModel):

@@ -85,6 +85,9 @@ class Case(Base):
     __tablename__ = "hotline_cases"
     __table_args__ = (
         Index("ix_hotline_cases_queue", "status", "team", "risk_rank", "queued_at"),
+        # The waiting cases in priority order: "take the next case" reads the first row.
+        Index("ix_hotline_cases_waiting", text("risk_rank DESC"), "queued_at", "id",
+              sqlite_where=text("status = 'queued'"), postgresql_where=text("status = 'queued'")),
         # One open case per person: a retried "talk to a person" cannot queue them twice.
         Index("uq_hotline_cases_open_user", "user_id", unique=True,
               sqlite_where=text("status IN ('queued', 'assigned')"),

@@ -71,19 +71,22 @@ class Operations:
             audit(session, operator=op, action="denied", now=self.h.clock(), ip=ip, case_id=case_id,
                   attempted=action)
 
-    async def _run(self, op: Operator, case_id: int, ip: str, action: str, fn: Any) -> Any:
+    async def _run(self, op: Operator, case_id: int, ip: str, action: str, fn: Any,
+                   audited: bool = True) -> Any:
         try:
             async with self.h.sessions.begin() as session:
                 case = await _case(session, op, case_id, action=action)
                 result = await fn(session, case)
-                audit(session, operator=op, action=action, now=self.h.clock(), ip=ip, case_id=case_id)
+                if audited:
+                    audit(session, operator=op, action=action, now=self.h.clock(), ip=ip, case_id=case_id)
                 return result
         except ActionError as exc:
             if exc.status in (403, 409):
                 await self._denied(op, case_id, ip, action)
             raise
 
-    async def view(self, op: Operator, case_id: int, *, ip: str) -> CaseView:
+    async def view(self, op: Operator, case_id: int, *, ip: str, audited: bool = True) -> CaseView:
+        """The case page; `audited=False` for the page's own refreshes (the opening is logged)."""
         async def fn(session: AsyncSession, case: Case) -> CaseView:
             msgs = (await session.scalars(select(Message).where(Message.case_id == case.id)
                                           .order_by(Message.id))).all()
@@ -97,7 +100,7 @@ class Operations:
                             [o for o in ops if o.active], {o.id: o.username for o in ops},
                             can_act=holder, can_claim=case.status == "queued",
                             can_reopen=case.status == "closed")
-        return await self._run(op, case_id, ip, "view", fn)
+        return await self._run(op, case_id, ip, "view", fn, audited)
 
     async def claim(self, op: Operator, case_id: int, *, ip: str) -> str:
         async def fn(session: AsyncSession, case: Case) -> str:
@@ -118,7 +121,10 @@ class Operations:
         return result
 
     async def claim_next(self, op: Operator, *, ip: str) -> int | None:
+        capacity = max((t.capacity for t in self.h.routing.teams if queue.serves(op, t.id)), default=1)
         async with self.h.sessions.begin() as session:
+            if not op.is_supervisor and await queue.open_count(session, op.id) >= capacity:
+                raise ActionError(409, f"You already hold {capacity} cases: close one first.")
             case = await claims.claim_next(session, actor=actor(op), teams=queue.operator_teams(op),
                                            now=self.h.clock())
             if case is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -72,12 +72,12 @@ class ChatNotifier:
 
 class Watcher:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], routing: Callable[[], Routing], *,
-                 catalogs: notices.CatalogsLike, notifiers: Sequence[Notifier],
+                 catalogs: notices.CatalogsLike, notifiers: list[Notifier],
                  sla_minutes: Callable[[str], int], clock: Callable[[], dt.datetime] = utcnow,
                  interval_s: float = 15.0, notice_min_interval_s: int = 180,
                  online_window_s: int = 120, on_outbox: Callable[[], None] = lambda: None) -> None:
         self.sessions, self.routing, self.catalogs = sessions, routing, catalogs
-        self.notifiers = list(notifiers)
+        self.notifiers = notifiers  # the same list: notifiers added later are used too
         self.sla_minutes, self.clock, self.interval_s = sla_minutes, clock, interval_s
         self.notice_min_interval_s, self.online_window_s = notice_min_interval_s, online_window_s
         self.on_outbox = on_outbox

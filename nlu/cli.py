@@ -91,9 +91,7 @@ def train_cmd(ctx: click.Context) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"))
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 @click.pass_context
-def test_cmd(
-    ctx: click.Context, backend: str, folds: int, out_dir: Path, data_dir: Path | None
-) -> None:
+def test_cmd(ctx: click.Context, backend: str, folds: int, out_dir: Path, data_dir: Path | None) -> None:
     """Cross-validate a backend per language; write Markdown, JSON and PNG reports."""
     from nlu.evaluate import embedded_predictor, evaluate, rasa_predictor
     from nlu.report import write_reports
@@ -113,13 +111,10 @@ def test_cmd(
                TimeElapsedColumn())  # fmt: skip
     with Progress(*columns, console=console) as progress:
         task = progress.add_task(f"{backend}: {folds}-fold CV", total=folds)
-        report = evaluate(
-            data.examples, predictor, backend, folds, on_fold=lambda _k: progress.advance(task)
-        )
+        report = evaluate(data.examples, predictor, backend, folds, on_fold=lambda _k: progress.advance(task))
     for rep in report.languages.values():
         console.print(
-            f"{rep.lang}: macro-F1 {rep.macro_f1:.3f}  accuracy {rep.accuracy:.3f}  "
-            f"({rep.examples} examples)"
+            f"{rep.lang}: macro-F1 {rep.macro_f1:.3f}  accuracy {rep.accuracy:.3f}  ({rep.examples} examples)"
         )
     console.print(f"threshold with the best utility: {report.best_threshold:.2f}")
     for path in write_reports(report, out_dir):

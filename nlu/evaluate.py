@@ -108,9 +108,7 @@ def rasa_predictor(root: Path = Path()) -> Predictor:
     return predict
 
 
-def _threshold_rows(
-    truth: Sequence[str], ranked: Sequence[Ranking]
-) -> list[dict[str, float]]:
+def _threshold_rows(truth: Sequence[str], ranked: Sequence[Ranking]) -> list[dict[str, float]]:
     rows = []
     for t in THRESHOLDS:
         right = wrong = fallback = 0
@@ -135,8 +133,7 @@ def _lang_report(lang: Lang, truth: list[str], ranked: list[Ranking]) -> LangRep
     labels = sorted(set(truth) | set(pred))
     p, r, f, s = precision_recall_fscore_support(truth, pred, labels=labels, zero_division=0)
     per_intent = {
-        label: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
-                "support": int(s[i])}  # fmt: skip
+        label: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
         for i, label in enumerate(labels)
     }
     truth_labels = sorted(set(truth))
@@ -194,7 +191,5 @@ def evaluate(
         all_ranked += rank_l
     if all_truth:
         rows = _threshold_rows(all_truth, all_ranked)
-        report.best_threshold = max(rows, key=lambda row: (row["utility"], -row["threshold"]))[
-            "threshold"
-        ]
+        report.best_threshold = max(rows, key=lambda row: (row["utility"], -row["threshold"]))["threshold"]
     return report

@@ -23,6 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from nlu.fastlinear import CompiledLinear, compile_pipeline
 from nlu.languages import LANGS, Lang
 
 # How much more likely the prior language is made before deciding: another language must be
@@ -45,22 +46,17 @@ _LETTER_EVIDENCE: Final[dict[str, tuple[Lang, float]]] = {
 }
 # Frequent words that settle short texts; each occurrence multiplies the language's odds.
 _WORD_EVIDENCE: Final[dict[str, Lang]] = {
-    **dict.fromkeys(
-        "ман ту мо шумо чӣ чи чиҳел чихел барои кор мекунам мекунад намедиҳанд ҳаст аст нест "
-        "кадом куҷо кучо лозим мехоҳам мехохам бо аз ки дар ва ҳам хам шуд кардам".split(),
-        "tg",
-    ),
-    **dict.fromkeys(
-        "я мне меня что как где почему нужно можно не нет есть работа работу хочу если это "
-        "или и в на по для у зарплату".split(),
-        "ru",
-    ),
-    **dict.fromkeys(
-        "men menga meni nima qanday qayerda uchun bilan kerak mumkin yoq bor emas ish ishlayman "
-        "менга мени нима қандай қаерда учун билан керак мумкин йўқ эмас иш ишлайман".split(),
-        "uz",
-    ),
-}
+    word: lang
+    for lang, words in (
+        ("tg", "ман ту мо шумо чӣ чи чиҳел чихел барои кор мекунам мекунад намедиҳанд ҳаст аст нест "
+               "кадом куҷо кучо лозим мехоҳам мехохам бо аз ки дар ва ҳам хам шуд кардам"),
+        ("ru", "я мне меня что как где почему нужно можно не нет есть работа работу хочу если это "
+               "или и в на по для у зарплату"),
+        ("uz", "men menga meni nima qanday qayerda uchun bilan kerak mumkin yoq bor emas ish ishlayman "
+               "менга мени нима қандай қаерда учун билан керак мумкин йўқ эмас иш ишлайман"),
+    )
+    for word in words.split(" ")
+}  # fmt: skip
 _WORD_WEIGHT: Final = 1.6
 
 
@@ -100,22 +96,21 @@ class LanguageIdentifier:
     """A character n-gram language model; `fit` it on (text, lang) pairs, then `identify`."""
 
     def __init__(self) -> None:
-        self._pipeline: Pipeline | None = None
+        self._fast: CompiledLinear | None = None
 
     def fit(self, texts: Sequence[str], langs: Sequence[Lang]) -> LanguageIdentifier:
         pipeline = Pipeline(
             [
                 (
                     "tfidf",
-                    TfidfVectorizer(
-                        analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1
-                    ),
+                    TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1),
                 ),
                 ("lr", LogisticRegression(C=20.0, max_iter=2000)),
             ]
         )
-        pipeline.fit([prepare(t) for t in texts], list(langs))
-        self._pipeline = pipeline
+        prepared = [prepare(t) for t in texts]
+        pipeline.fit(prepared, list(langs))
+        self._fast = compile_pipeline(pipeline, prepared[:: max(1, len(prepared) // 50)])
         return self
 
     def probabilities(self, text: str) -> np.ndarray:
@@ -123,11 +118,11 @@ class LanguageIdentifier:
         prepared = prepare(text)
         if not prepared:
             return np.zeros(len(LANGS))
-        if self._pipeline is None:
+        if self._fast is None:
             probs = np.full(len(LANGS), 1.0 / len(LANGS))
         else:
-            raw = self._pipeline.predict_proba([prepared])[0]
-            classes = list(self._pipeline.classes_)
+            raw = self._fast.proba(prepared)
+            classes = list(self._fast.classes)
             probs = np.array([raw[classes.index(lang)] if lang in classes else 0.0 for lang in LANGS])
         return probs * _evidence(prepared)
 
@@ -135,9 +130,7 @@ class LanguageIdentifier:
         return _decide(self.probabilities(text), prior)
 
 
-def identify(
-    text: str, prior: Lang | None = None, *, model: LanguageIdentifier | None = None
-) -> tuple[Lang, float]:
+def identify(text: str, prior: Lang | None = None, *, model: LanguageIdentifier | None = None) -> tuple[Lang, float]:
     """The language of `text` and a confidence. Without a trained `model` only the letter and
     function-word evidence is used (what the risk rules and tests can rely on offline)."""
     return (model or LanguageIdentifier()).identify(text, prior)

@@ -78,9 +78,7 @@ def _build_table() -> dict[int, str | None]:
             ch = chr(cp)
             if not ch.isalpha():
                 continue
-            base = "".join(
-                c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)
-            )
+            base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
             if base.isascii() and base.isalpha():
                 table[cp] = base.lower()
     for src, dst in _LATIN_SPECIAL.items():

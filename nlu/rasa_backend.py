@@ -8,7 +8,6 @@ embedded language identifier: Rasa's `language: xx` pipeline does not detect it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any, Final
 
@@ -86,21 +85,15 @@ class RasaNLU:
                 raise RasaResponseError(f"not JSON: {exc}") from exc
         return ranking_from_body(body)
 
-    async def parse(
-        self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None
-    ) -> ParseResult:
+    async def parse(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None) -> ParseResult:
         clipped = text[:MAX_CHARS]
         if not clipped.strip():
             return self.embedded.parse_sync(clipped, lang_hint=lang_hint, prior=prior, backend="rasa")
         try:
             ranking = await self._ask_rasa(clipped)
-        except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError, RasaResponseError) as exc:
-            log.warning(
-                "nlu.rasa_fallback", url=self.url, error=type(exc).__name__, detail=str(exc)[:200]
-            )
-            return self.embedded.parse_sync(
-                clipped, lang_hint=lang_hint, prior=prior, backend="embedded-fallback"
-            )
+        except (aiohttp.ClientError, TimeoutError, RasaResponseError) as exc:
+            log.warning("nlu.rasa_fallback", url=self.url, error=type(exc).__name__, detail=str(exc)[:200])
+            return self.embedded.parse_sync(clipped, lang_hint=lang_hint, prior=prior, backend="embedded-fallback")
         lang, lang_conf = detect_language(self.embedded.model, clipped, lang_hint, prior)
         return ParseResult(lang, lang_conf, ranking, "rasa")
 

@@ -11,17 +11,13 @@ from nlu.evaluate import EvalReport, LangReport
 
 def _lang_markdown(rep: LangReport) -> list[str]:
     lines = [
-        f"## {rep.lang}: macro-F1 {rep.macro_f1:.3f}, accuracy {rep.accuracy:.3f} "
-        f"({rep.examples} examples)",
+        f"## {rep.lang}: macro-F1 {rep.macro_f1:.3f}, accuracy {rep.accuracy:.3f} ({rep.examples} examples)",
         "",
         "| intent | precision | recall | F1 | support |",
         "|---|---:|---:|---:|---:|",
     ]
     for intent, m in sorted(rep.per_intent.items(), key=lambda kv: kv[1]["f1"]):
-        lines.append(
-            f"| {intent} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} "
-            f"| {int(m['support'])} |"
-        )
+        lines.append(f"| {intent} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} | {int(m['support'])} |")
     lines += ["", "Most confused (true -> predicted: count):", ""]
     lines += [f"- {t} -> {g}: {n}" for t, g, n in rep.confused] or ["- none"]
     lines += ["", "| threshold | accuracy | fallback | wrong |", "|---:|---:|---:|---:|"]

@@ -1,8 +1,8 @@
 """The one interface the bot uses to understand a message, whatever the backend.
 
-    nlu = build_nlu(settings.nlu)            # loads (or trains and caches) the embedded model
-    result = await nlu.parse(text, prior=user.lang)
-    verdict = result.verdict(settings.nlu.threshold, settings.nlu.ambiguity_margin)
+nlu = build_nlu(settings.nlu)            # loads (or trains and caches) the embedded model
+result = await nlu.parse(text, prior=user.lang)
+verdict = result.verdict(settings.nlu.threshold, settings.nlu.ambiguity_margin)
 """
 
 from __future__ import annotations
@@ -56,14 +56,10 @@ class ParseResult:
 
 
 class NLU(Protocol):
-    async def parse(
-        self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None
-    ) -> ParseResult: ...
+    async def parse(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None) -> ParseResult: ...
 
 
-def detect_language(
-    model: EmbeddedModel, text: str, lang_hint: Lang | None, prior: Lang | None
-) -> tuple[Lang, float]:
+def detect_language(model: EmbeddedModel, text: str, lang_hint: Lang | None, prior: Lang | None) -> tuple[Lang, float]:
     if lang_hint is not None and is_lang(lang_hint):
         return lang_hint, 1.0
     return model.identify(text, prior if is_lang(prior) else None)
@@ -89,9 +85,7 @@ class EmbeddedNLU:
         lang, lang_conf = detect_language(self.model, text, lang_hint, prior)
         return ParseResult(lang, lang_conf, self.model.rank(text), backend)
 
-    async def parse(
-        self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None
-    ) -> ParseResult:
+    async def parse(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None) -> ParseResult:
         return self.parse_sync(text, lang_hint=lang_hint, prior=prior)
 
     async def aclose(self) -> None:

@@ -30,6 +30,7 @@ class Example:
     lang: Lang
     path: Path
     line: int
+    intent_line: int = 0  # the line of its `- intent:` item
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,10 @@ def _block_lines(node: yaml.Node) -> int:
 
 
 def _parse_examples(
-    node: yaml.Node, intent: str, lang: Lang, path: Path, problems: list[Problem]
+    node: yaml.Node, intent: str, lang: Lang, path: Path, problems: list[Problem], intent_line: int
 ) -> list[Example]:
     if not isinstance(node, yaml.ScalarNode):
-        problems.append(
-            Problem(path, node.start_mark.line + 1, f"intent {intent}: examples must be a text block")
-        )
+        problems.append(Problem(path, node.start_mark.line + 1, f"intent {intent}: examples must be a text block"))
         return []
     first = _block_lines(node)
     out: list[Example] = []
@@ -90,7 +89,7 @@ def _parse_examples(
         if not normalize(text):
             problems.append(Problem(path, line, f"intent {intent}: empty example", "warning"))
             continue
-        out.append(Example(text, intent, lang, path, line))
+        out.append(Example(text, intent, lang, path, line, intent_line))
     return out
 
 
@@ -135,7 +134,7 @@ def _parse_file(lang: Lang, path: Path, problems: list[Problem]) -> list[Example
         if "examples" not in fields:
             problems.append(Problem(path, line, f"intent {intent}: no `examples`"))
             continue
-        out.extend(_parse_examples(fields["examples"], intent, lang, path, problems))
+        out.extend(_parse_examples(fields["examples"], intent, lang, path, problems, line))
     return out
 
 
@@ -177,10 +176,10 @@ def check_training_data(data_dir: Path, topic_ids: Collection[str]) -> list[Prob
         first_seen.setdefault((ex.lang, ex.intent), ex)
     for (lang, intent), ex in first_seen.items():
         if intent not in known:
-            problems.append(Problem(ex.path, ex.line, f"unknown intent {intent!r} ({lang})"))
+            problems.append(Problem(ex.path, ex.intent_line, f"unknown intent {intent!r} ({lang})"))
         elif counts[(lang, intent)] < MIN_EXAMPLES:
             msg = f"intent {intent} ({lang}) has {counts[(lang, intent)]} examples, want >= {MIN_EXAMPLES}"
-            problems.append(Problem(ex.path, ex.line, msg, "warning"))
+            problems.append(Problem(ex.path, ex.intent_line, msg, "warning"))
     for lang in LANGS:
         for topic in sorted(known):
             if (lang, topic) not in counts:

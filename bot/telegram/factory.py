@@ -3,6 +3,7 @@ routers, the operators' forum, and the hotline's Telegram sender and notifier.""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ APOLOGY = ("Кечирасиз, хатогӣ рӯй дод. Лутфан боз 
 
 
 def make_bot(settings: TelegramSettings, *, session: BaseSession | None = None) -> Bot:
+    """aiogram's Bot with the delivery middleware (pacing, retry_after, network retries)."""
     if settings.token is None:
         raise ValueError("HAMROH_TELEGRAM__TOKEN is not set")
     if session is None:
@@ -61,6 +63,10 @@ class TelegramApp:
     flood: FloodControlMiddleware
     i18n: I18n
     redis: Any | None = None
+
+    @property
+    def delivery(self) -> DeliveryMiddleware:
+        return next(m for m in self.bot.session.middleware if isinstance(m, DeliveryMiddleware))
 
 
 async def _describe_case(services: Services, case_id: int) -> str:
@@ -92,7 +98,8 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
 def build_dispatcher(services: Services, *, i18n: I18n, limiter: FloodLimiter, operators: OperatorsChat,
                      forum: ForumRelay | None, redis: Any | None) -> tuple[Dispatcher, FloodControlMiddleware]:
     if redis is not None:
-        storage: Any = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix="hamroh:fsm", with_bot_id=True))
+        prefix = f"{services.settings.redis.key_prefix}:fsm"
+        storage: Any = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=prefix, with_bot_id=True))
         isolation: Any = storage.create_isolation()
     else:
         storage, isolation = MemoryStorage(), SimpleEventIsolation()
@@ -105,7 +112,8 @@ def build_dispatcher(services: Services, *, i18n: I18n, limiter: FloodLimiter, o
         operations = Operations(services.hotline)
     dp["services"], dp["forum"], dp["operations"] = services, forum, operations
     flood = FloodControlMiddleware(limiter)
-    for mw in (DbSessionMiddleware(services.sessions), UserLangMiddleware(services.settings.default_lang),
+    gate = asyncio.Lock() if services.db.dialect.name == "sqlite" else None
+    for mw in (DbSessionMiddleware(services.sessions, gate), UserLangMiddleware(services.settings.default_lang),
                LangI18nMiddleware(i18n), flood):
         dp.update.outer_middleware(mw)
     dp.errors.register(on_error)
@@ -117,8 +125,10 @@ def build_telegram(services: Services, *, bot: Bot | None = None, redis: Any | N
     s = services.settings.telegram
     bot = bot or make_bot(s)
     i18n = I18n(path=LOCALES_DIR, default_locale=services.settings.default_lang, domain="messages")
-    limiter: FloodLimiter = RedisFloodLimiter(redis, burst=s.flood_burst, per_minute=s.flood_per_minute) \
-        if redis is not None else MemoryFloodLimiter(burst=s.flood_burst, per_minute=s.flood_per_minute)
+    limiter: FloodLimiter = MemoryFloodLimiter(burst=s.flood_burst, per_minute=s.flood_per_minute)
+    if redis is not None:
+        limiter = RedisFloodLimiter(redis, burst=s.flood_burst, per_minute=s.flood_per_minute,
+                                    prefix=f"{services.settings.redis.key_prefix}:flood")
     operators = OperatorsChat(s.operators_chat_id)
     forum = None
     if s.operators_chat_id is not None and services.hotline is not None:

@@ -3,6 +3,8 @@ database session -> the person's language -> aiogram I18n -> flood control."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,15 +32,19 @@ def guess_lang(code: str | None, default: Lang) -> Lang:
 
 class DbSessionMiddleware(BaseMiddleware):
     """One session per update, committed after the handler; replies are sent after the
-    commit (the `Responder`), so what the person sees is always on record."""
+    commit (the `Responder`), so what the person sees is always on record.
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
+    With SQLite, `gate` lets one update's transaction run at a time in this process: SQLite
+    has a single writer, and concurrent writers wait in its busy handler, which sleeps in
+    steps of up to 100 ms. Queueing them here is several times faster (see the benchmark)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], gate: asyncio.Lock | None = None) -> None:
+        self.sessions, self.gate = sessions, gate
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         bot: Bot = data["bot"]
         responder = Responder(bot)
-        async with self.sessions() as session:
+        async with self.gate or contextlib.nullcontext(), self.sessions() as session:
             data["session"], data["responder"] = session, responder
             result = await handler(event, data)
             await session.commit()

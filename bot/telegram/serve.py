@@ -59,7 +59,8 @@ async def webhook_mode(tg: TelegramApp, services: Services) -> AsyncIterator[Sto
         raise ValueError("webhook mode needs HAMROH_TELEGRAM__WEBHOOK_URL (the public HTTPS URL)")
     secret = webhook_secret(services.settings)
     handler = StoringRequestHandler(tg.dp, tg.bot, store=UpdateStore(services.sessions), secret_token=secret,
-                                    dedupe=RedisDedupe(tg.redis) if tg.redis is not None else None)
+                                    dedupe=RedisDedupe(tg.redis, prefix=f"{services.settings.redis.key_prefix}:update")
+                                    if tg.redis is not None else None)
     app = web.Application(client_max_size=2 * 1024 * 1024)
     handler.register(app, path=s.webhook_path)
     runner = await _site(app, s.webhook_host, s.webhook_port)

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from hotline_router import auth, operators
 from hotline_router.console import views
-from hotline_router.console.keys import KEYS, LIMITER, OPS, SETTINGS, ConsoleConfig
+from hotline_router.console.keys import KEYS, LIMITER, OPERATOR, OPS, SETTINGS, TOKEN, ConsoleConfig
 from hotline_router.operations import Operations
 from hotline_router.service import Hotline
 
@@ -65,7 +65,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         op = await auth.resolve(session, request.app[KEYS], token, now)
         if op is not None:
             operators.touch(op, now)
-    request["operator"], request["token"] = op, token
+    request[OPERATOR], request[TOKEN] = op, token
     if request.path.startswith(PUBLIC):
         return await handler(request)
     if op is None or token is None:
@@ -107,5 +107,7 @@ def make_app(hotline: Hotline, console: ConsoleSettingsLike, *, keys: auth.Keys 
     env.filters["waited"] = lambda value: _minutes(value, hotline.clock())
     env.filters["hhmm"] = lambda value: value.strftime("%d.%m %H:%M UTC") if value else ""
     views.add_routes(app)
-    app.router.add_static("/console/static/", HERE / "static", append_version=True)
+    static = app.router.add_static("/console/static/", HERE / "static", append_version=True,
+                                   name="static")
+    env.globals["asset"] = lambda name: str(static.url_for(filename=name))
     return app

@@ -10,7 +10,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from hotline_router import auth, operators, queue, stats
-from hotline_router.console.keys import KEYS, LIMITER, OPS, SETTINGS
+from hotline_router.console.keys import KEYS, LIMITER, OPERATOR, OPS, SETTINGS, TOKEN
 from hotline_router.models import Operator
 from hotline_router.operations import ActionError, Operations
 
@@ -20,7 +20,7 @@ def _ops(request: web.Request) -> Operations:
 
 
 def _op(request: web.Request) -> Operator:
-    op = request["operator"]
+    op = request[OPERATOR]
     assert op is not None  # the middleware let only logged-in requests through
     return op
 
@@ -30,8 +30,8 @@ def _ip(request: web.Request) -> str:
 
 
 def _context(request: web.Request, **extra: Any) -> dict[str, Any]:
-    token = request.get("token")
-    return {"operator": request.get("operator"), "now": _ops(request).h.clock(),
+    token = request.get(TOKEN)
+    return {"operator": request.get(OPERATOR), "now": _ops(request).h.clock(),
             "csrf": request.app[KEYS].csrf(token) if token else "", **extra}
 
 
@@ -108,7 +108,7 @@ async def login_post(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     ops = _ops(request)
     async with ops.h.sessions.begin() as session:
-        await auth.end_session(session, request.app[KEYS], request["token"])
+        await auth.end_session(session, request.app[KEYS], request[TOKEN])
         auth.audit(session, operator=_op(request), action="logout", now=ops.h.clock(), ip=_ip(request))
     response = web.HTTPSeeOther("/console/login")
     response.del_cookie(request.app[SETTINGS].cookie, path="/console")
@@ -136,7 +136,10 @@ async def queue_live(request: web.Request) -> web.Response:
 
 
 async def claim_next(request: web.Request) -> web.StreamResponse:
-    case_id = await _ops(request).claim_next(_op(request), ip=_ip(request))
+    try:
+        case_id = await _ops(request).claim_next(_op(request), ip=_ip(request))
+    except ActionError as exc:
+        return await error_page(request, exc.status, exc.message)
     if case_id is None:
         return await error_page(request, 409, "Nothing is waiting in your queues.")
     raise web.HTTPSeeOther(f"/console/cases/{case_id}")
@@ -158,7 +161,7 @@ async def case_page(request: web.Request) -> web.Response:
 
 async def case_conversation(request: web.Request) -> web.Response:
     try:
-        view = await _ops(request).view(_op(request), _case_id(request), ip=_ip(request))
+        view = await _ops(request).view(_op(request), _case_id(request), ip=_ip(request), audited=False)
     except ActionError as exc:
         raise web.HTTPForbidden(text=exc.message) from exc
     return aiohttp_jinja2.render_template("_conversation.html", request,

@@ -17,7 +17,7 @@ from typing import Any
 from nlu.languages import Lang
 from nlu.normalize import normalize
 from nlu.problems import Problem
-from nlu.risk.matching import Hit, Scan, TermSets, Tokens, scan
+from nlu.risk.matching import Hit, Plan, Scan, Tokens, scan
 from nlu.risk.model import Evidence, Indicator, RiskAssessment, RiskContext, RiskLevel
 from nlu.risk.patterns import TermIndex
 from nlu.risk.rules import Rule, RuleSet, load_all
@@ -29,6 +29,7 @@ MAX_TOKENS = 2000
 # How many earlier messages, and how many of their last words, are read with the new one.
 CONTEXT_MESSAGES = 3
 CONTEXT_TOKENS = 24
+CONTEXT_CHARS = 600  # only the end of an earlier message can reach the new one
 _SENTENCE_END = re.compile(r"[.!?;\n\r…。؟]+")
 _CLAUSE_END = re.compile(r"[,:()\[\]«»\"—–]+|\s-+\s")
 
@@ -60,10 +61,10 @@ class RiskDetector:
         self.rulesets = tuple(rulesets)
         self.problems = tuple(problems)
         self.thresholds = thresholds or Thresholds()
-        self.rules: tuple[Rule, ...] = tuple(r for rs in self.rulesets for r in rs.rules)
-        self.terms = TermSets.build(self.rulesets)
+        self.plan = Plan.build(self.rulesets)
+        self.rules: tuple[Rule, ...] = self.plan.rules
         self.index = TermIndex()
-        for term in self.terms.all_terms(self.rules):
+        for term in self.plan.terms:
             self.index.add(term)
         self.max_within = max((r.within for r in self.rules), default=1)
 
@@ -81,7 +82,7 @@ class RiskDetector:
         out = _TokenBuilder()
         if context is not None:
             for msg in context.previous[-CONTEXT_MESSAGES:]:
-                out.add_text(msg[:MAX_CHARS], MAX_TOKENS)
+                out.add_text(msg[-CONTEXT_CHARS:], MAX_TOKENS)
             out.keep_last(min(CONTEXT_TOKENS, self.max_within))
         start = len(out.words)
         out.add_text(text[:MAX_CHARS], start + MAX_TOKENS)
@@ -89,16 +90,16 @@ class RiskDetector:
 
     def scan(self, text: str, context: RiskContext | None = None) -> Scan:
         """Every rule hit, question frame and report marker in the message (for diagnostics)."""
-        return scan(self.index, self.rules, self.terms, self.tokens(text, context))
+        return scan(self.index, self.plan, self.tokens(text, context))
 
     def assess(self, text: str, lang: Lang, *, ranking: Sequence[tuple[str, float]] = (),
                context: RiskContext | Mapping[str, Any] | None = None) -> RiskAssessment:
         """The risk of one message. `lang` is informative only: rules of every language run."""
         del lang  # every language's rules run; the evidence names the file that matched
-        ctx = RiskContext.coerce(context)
+        ctx = _without_current(RiskContext.coerce(context), text)
         found = self.scan(text, ctx)
         # A person who already reported danger is not asking in general any more.
-        in_danger = ctx is not None and ctx.max_level >= RiskLevel.ELEVATED
+        in_danger = ctx is not None and ctx.max_level >= RiskLevel.HIGH
         evidence: list[Evidence] = []
         seen: dict[str, int] = {}
         for hit in found.hits:
@@ -109,12 +110,14 @@ class RiskDetector:
                 evidence.append(ev)
             elif counted and not evidence[seen[hit.rule.id]].counted:
                 evidence[seen[hit.rule.id]] = ev
-        message_general = not in_danger and found.message_is_general()
-        evidence += self._classifier(ranking, counted=not message_general)
+        # The classifier does not see questions, negation or "all is well": the rules do.
+        quiet = not in_danger and (found.message_is_general() or found.reassured)
+        evidence += self._classifier(ranking, quiet=quiet, negated=found.negated_indicators)
         return self._combine(evidence, is_question=found.has_question or "?" in text[:MAX_CHARS],
                              third_party=found.third_party_in(found.hits))
 
-    def _classifier(self, ranking: Sequence[tuple[str, float]], *, counted: bool) -> list[Evidence]:
+    def _classifier(self, ranking: Sequence[tuple[str, float]], *, quiet: bool,
+                    negated: frozenset[Indicator]) -> list[Evidence]:
         if not ranking:
             return []
         intent, conf = ranking[0]
@@ -123,6 +126,7 @@ class RiskDetector:
         if indicator is None or not conf >= th.classifier_elevated:
             return []
         level = RiskLevel.HIGH if conf >= th.classifier_high else RiskLevel.ELEVATED
+        counted = not quiet and indicator not in negated
         return [Evidence(indicator, "classifier", intent, f"{intent} {conf:.2f}", level, counted)]
 
     def _combine(self, evidence: list[Evidence], *, is_question: bool,
@@ -137,6 +141,16 @@ class RiskDetector:
         order = sorted(levels, key=lambda i: (-levels[i].rank, list(Indicator).index(i)))
         return RiskAssessment(level, tuple(order), tuple(evidence), is_question,
                               third_party and level > RiskLevel.NONE)
+
+
+def _without_current(ctx: RiskContext | None, text: str) -> RiskContext | None:
+    """The engine stores the incoming message before it is understood, so the history it
+    passes may end with the message itself: read it once, not twice."""
+    if ctx is None or not ctx.previous:
+        return ctx
+    if normalize(ctx.previous[-1][:MAX_CHARS]) == normalize(text[:MAX_CHARS]):
+        return RiskContext(previous=ctx.previous[:-1], levels=ctx.levels)
+    return ctx
 
 
 class _TokenBuilder:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
+from nlu.risk.model import Indicator
 from nlu.risk.patterns import Occurrence, Term, TermIndex
 from nlu.risk.rules import Rule, RuleSet
 
@@ -12,36 +14,50 @@ from nlu.risk.rules import Rule, RuleSet
 MAX_HITS_PER_RULE = 8
 MAX_TEXT = 120
 
-OccurrenceFinder = Callable[[Iterable["Term"]], list["Occurrence"]]
+Role = Literal["question", "question_end", "condition", "report", "third_party", "reassurance"]
 
 
 @dataclass(frozen=True)
-class TermSets:
-    """The question frames, report markers and third-party markers of every language: they
-    describe the message, whatever language its words come from."""
+class Plan:
+    """All rules of every language, and for each term where it is used, so a message's words
+    lead straight to the rules they can complete. The question frames and report markers of
+    every language describe the message whatever language its words come from."""
 
-    questions: tuple[Term, ...]
-    conditions: tuple[Term, ...]
-    reports: tuple[Term, ...]
-    third_party: tuple[Term, ...]
+    rules: tuple[Rule, ...]
+    terms: tuple[Term, ...]  # every distinct term, for the index
+    groups_of: Mapping[int, tuple[tuple[int, int], ...]]  # term id -> (rule, part) pairs
+    unless_of: Mapping[int, tuple[int, ...]]  # term id -> rules it cancels
+    roles: Mapping[int, frozenset[Role]]
 
     @classmethod
-    def build(cls, rulesets: Iterable[RuleSet]) -> TermSets:
+    def build(cls, rulesets: Iterable[RuleSet]) -> Plan:
         sets = list(rulesets)
-        return cls(tuple(t for rs in sets for t in rs.questions),
-                   tuple(t for rs in sets for t in rs.conditions),
-                   tuple(t for rs in sets for t in rs.reports),
-                   tuple(t for rs in sets for t in rs.third_party))
-
-    def all_terms(self, rules: Iterable[Rule]) -> list[Term]:
-        seen: dict[int, Term] = {}
-        for rule in rules:
-            for group in rule.groups:
-                seen.update((t.id, t) for t in group)
-            seen.update((t.id, t) for t in rule.unless)
-        for term in (*self.questions, *self.conditions, *self.reports, *self.third_party):
-            seen[term.id] = term
-        return list(seen.values())
+        rules = tuple(r for rs in sets for r in rs.rules)
+        terms: dict[int, Term] = {}
+        groups_of: dict[int, list[tuple[int, int]]] = {}
+        unless_of: dict[int, list[int]] = {}
+        roles: dict[int, set[Role]] = {}
+        for r, rule in enumerate(rules):
+            for g, group in enumerate(rule.groups):
+                for term in group:
+                    terms[term.id] = term
+                    if (r, g) not in groups_of.setdefault(term.id, []):
+                        groups_of[term.id].append((r, g))
+            for term in rule.unless:
+                terms[term.id] = term
+                unless_of.setdefault(term.id, []).append(r)
+        for rs in sets:
+            for role, items in (("question", rs.questions), ("question_end", rs.question_ends),
+                                ("condition", rs.conditions),
+                                ("report", rs.reports), ("third_party", rs.third_party),
+                                ("reassurance", rs.reassurance)):
+                for term in items:
+                    terms[term.id] = term
+                    roles.setdefault(term.id, set()).add(role)  # type: ignore[arg-type]
+        return cls(rules, tuple(terms.values()),
+                   {k: tuple(v) for k, v in groups_of.items()},
+                   {k: tuple(v) for k, v in unless_of.items()},
+                   {k: frozenset(v) for k, v in roles.items()})
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,7 @@ class Frame:
     clause: int
     closes_clause: bool  # nothing follows it in its clause ("... olib qo'yishi qonuniymi")
     conditional: bool  # "если", "агар": covers its own clause only
+    ending: bool = False  # "... nima?": only at the end of a clause, covers that clause
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,8 @@ class Scan:
     report_sentences: frozenset[int]
     third_party_sentences: frozenset[int]
     message_sentences: frozenset[int]
+    negated_indicators: frozenset[Indicator] = frozenset()  # rule words there, but cancelled
+    reassured: bool = False  # "паспорт у меня, всё хорошо"
 
     @property
     def has_question(self) -> bool:
@@ -113,53 +132,77 @@ def covers(frame: Frame, hit: Hit) -> bool:
         return False
     if frame.conditional and not hit.first_clause <= frame.clause <= hit.last_clause:
         return False
+    if frame.ending:
+        return frame.closes_clause and frame.clause == hit.last_clause
     if frame.start <= hit.start or (frame.start < hit.end and frame.end > hit.start):
         return True
     return frame.closes_clause and frame.clause == hit.last_clause
 
 
-def scan(index: TermIndex, rules: Sequence[Rule], terms: TermSets, t: Tokens) -> Scan:
-    by_term: dict[int, list[Occurrence]] = {}
+def scan(index: TermIndex, plan: Plan, t: Tokens) -> Scan:
     sents = t.sentences
+    parts: dict[int, list[list[Occurrence]]] = {}  # rule -> occurrences of each of its parts
+    unless: dict[int, set[int]] = {}  # rule -> sentences where its `unless` occurs
+    by_role: dict[Role, list[Occurrence]] = {}
     for occ in index.find(t.words):
-        by_term.setdefault(occ.term.id, []).append(occ)
+        tid = occ.term.id
+        for r, g in plan.groups_of.get(tid, ()):
+            parts.setdefault(r, [[] for _ in plan.rules[r].groups])[g].append(occ)
+        for r in plan.unless_of.get(tid, ()):
+            unless.setdefault(r, set()).add(sents[occ.start])
+        for role in plan.roles.get(tid, ()):
+            by_role.setdefault(role, []).append(occ)
 
-    def occurrences(group: Iterable[Term]) -> list[Occurrence]:
-        return [o for t in group for o in by_term.get(t.id, ())]
-
-    conditional = {t.id for t in terms.conditions}
-    frames = occurrences((*terms.questions, *terms.conditions))
+    clause_end = {c: i + 1 for i, c in enumerate(t.clauses)}
+    endings = [o for o in by_role.get("question_end", ()) if clause_end[t.clauses[o.start]] == o.end]
+    frames = [*by_role.get("question", ()), *by_role.get("condition", ()), *endings]
+    conditional = {id(o) for o in by_role.get("condition", ())}
+    ending = {id(o) for o in endings}
     # Words that belong to a frame ("как мне защитить себя") do not also mark a report.
     in_frame = {i for o in frames for i in range(o.start, o.end)}
-    reports = [o for o in occurrences((*terms.reports, *terms.third_party))
-               if not all(i in in_frame for i in range(o.start, o.end))]
-    third = [o for o in occurrences(terms.third_party) if o in reports]
+
+    def outside_frames(occs: Iterable[Occurrence]) -> list[Occurrence]:
+        return [o for o in occs if not all(i in in_frame for i in range(o.start, o.end))]
+
+    third = outside_frames(by_role.get("third_party", ()))
+    reports = outside_frames(by_role.get("report", ())) + third
     hits: list[Hit] = []
-    for rule in rules:
-        hits += _rule_hits(rule, occurrences, t)
-    clause_end = {c: i + 1 for i, c in enumerate(t.clauses)}
+    cancelled: set[Indicator] = set()
+    for r in sorted(parts):
+        rule, occs = plan.rules[r], parts[r]
+        if not all(occs):
+            continue
+        found = _rule_hits(rule, occs, unless.get(r, set()), t)
+        hits += found
+        # The words of a rule are there but negated ("паспорт не забирали") or explained by
+        # its `unless` ("не выпускают из России из-за штрафа"): the classifier, which sees
+        # neither, must not escalate this indicator either.
+        if not found and _rule_hits(rule, occs, set(), t, cancelled_too=True):
+            cancelled.add(rule.indicator)
     return Scan(tuple(hits),
                 tuple(Frame(o.start, o.end, sents[o.start], t.clauses[o.start],
-                            clause_end[t.clauses[o.start]] == o.end, o.term.id in conditional)
+                            clause_end[t.clauses[o.start]] == o.end, id(o) in conditional,
+                            id(o) in ending)
                       for o in frames),
                 _sentences(reports, sents), _sentences(third, sents),
-                frozenset(sents[t.start:]))
+                frozenset(sents[t.start:]), frozenset(cancelled), bool(by_role.get("reassurance")))
 
 
 def _sentences(occs: Iterable[Occurrence], sents: Sequence[int]) -> frozenset[int]:
     return frozenset(sents[o.start] for o in occs)
 
 
-def _rule_hits(rule: Rule, occurrences: OccurrenceFinder, t: Tokens) -> list[Hit]:
+def _rule_hits(rule: Rule, parts: list[list[Occurrence]], unless: set[int], t: Tokens, *,
+               cancelled_too: bool = False) -> list[Hit]:
+    """The rule's matches; with `cancelled_too`, also those a negation cancels."""
     groups: list[list[tuple[int, int, int]]] = []
-    for g, group in enumerate(rule.groups):
-        found = [(o.start, o.end, g) for o in occurrences(group) if not o.negated]
+    for g, occs in enumerate(parts):
+        found = [(o.start, o.end, g) for o in occs if cancelled_too or not o.negated]
         if not found:
             return []
         groups.append(found)
     spans = [(s, e) for s, e, _ in groups[0]] if len(groups) == 1 else _windows(groups, rule.within)
     sents = t.sentences
-    unless = {sents[o.start] for o in occurrences(rule.unless)} if rule.unless else set()
     hits: list[Hit] = []
     for s, e in sorted(set(spans)):
         if e <= t.start:  # entirely in earlier messages: judged when they were sent

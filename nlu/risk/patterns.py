@@ -58,13 +58,15 @@ class WordPat:
 
 @dataclass(frozen=True)
 class Negation:
-    """Words that cancel a match: before it (не забрали), after it (olgani yo'q), or a
-    negative ending on the matched word itself (Uzbek olib qo'y-ma-di)."""
+    """Words that cancel a match: before it (не забрали), after it (olgani yo'q), a negative
+    ending on the matched word itself (Uzbek olib qo'y-ma-di), or a negative prefix glued to
+    it (Tajik на-гирифтанд: found, and marked negated)."""
 
     before: tuple[WordPat, ...] = ()
     after: tuple[WordPat, ...] = ()
     forms: tuple[WordPat, ...] = ()
     window: int = 1
+    prefixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,11 @@ class TermIndex:
     number: list[Term] = field(default_factory=list)
     _plens: list[int] = field(default_factory=list)  # prefix lengths in use, ascending
     _slens: list[int] = field(default_factory=list)
+    _neg_prefixes: set[str] = field(default_factory=set)
 
     def add(self, term: Term) -> None:
+        if term.negation is not None:
+            self._neg_prefixes.update(term.negation.prefixes)
         first = term.words[0]
         if first.kind == "exact":
             self.exact.setdefault(first.core, []).append(term)
@@ -188,28 +193,48 @@ class TermIndex:
         """Every occurrence of every term in `toks`, with its negation worked out."""
         out: list[Occurrence] = []
         for i, tok in enumerate(toks):
-            for term in self._candidates(tok[:MAX_TOKEN] if len(tok) > MAX_TOKEN else tok):
-                pos = _match_rest(term.words, 1, toks, i + 1, [i])
-                if pos is not None:
-                    out.append(Occurrence(term, i, pos[-1] + 1, _negated(term, toks, pos)))
+            tok = tok[:MAX_TOKEN]
+            for term in self._candidates(tok):
+                self._add(out, term, toks, i, False)
+            for p in self._neg_prefixes:
+                if tok.startswith(p) and len(tok) > len(p) + 2:
+                    for term in self._candidates(tok[len(p):]):
+                        if term.negation is not None and p in term.negation.prefixes:
+                            self._add(out, term, toks, i, True)
         return out
 
+    @staticmethod
+    def _add(out: list[Occurrence], term: Term, toks: Sequence[str], i: int, neg: bool) -> None:
+        prefixes = term.negation.prefixes if term.negation is not None else ()
+        found = _match_rest(term.words, 1, toks, i + 1, [i], prefixes)
+        if found is not None:
+            pos, neg_rest = found
+            out.append(Occurrence(term, i, pos[-1] + 1,
+                                  neg or neg_rest or _negated(term, toks, pos)))
 
-def _match_rest(words: Sequence[WordPat], k: int, toks: Sequence[str], at: int,
-                pos: list[int]) -> list[int] | None:
-    """Token positions of words[k:] matched from `at` (the shortest match), or None."""
+
+def _match_rest(words: Sequence[WordPat], k: int, toks: Sequence[str], at: int, pos: list[int],
+                prefixes: Sequence[str] = (), neg: bool = False) -> tuple[list[int], bool] | None:
+    """Token positions of words[k:] matched from `at` (the shortest match), and whether a
+    word matched only after dropping a negative prefix; None when they do not match."""
     if k == len(words):
-        return pos
+        return pos, neg
     word = words[k]
     if word.kind == "gap":
         for skip in range(GAP_MAX + 1):
-            found = _match_rest(words, k + 1, toks, at + skip, pos)
+            found = _match_rest(words, k + 1, toks, at + skip, pos, prefixes, neg)
             if found is not None:
                 return found
         return None
-    if at >= len(toks) or not word.matches(toks[at]):
+    if at >= len(toks):
         return None
-    return _match_rest(words, k + 1, toks, at + 1, [*pos, at])
+    tok = toks[at]
+    if not word.matches(tok):
+        stripped = next((tok[len(p):] for p in prefixes if tok.startswith(p)), None)
+        if stripped is None or not word.matches(stripped):
+            return None
+        neg = True
+    return _match_rest(words, k + 1, toks, at + 1, [*pos, at], prefixes, neg)
 
 
 def _negated(term: Term, toks: Sequence[str], pos: Sequence[int]) -> bool:

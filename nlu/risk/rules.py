@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from nlu.languages import LANGS, Lang, content_folder
+from nlu.normalize import normalize
 from nlu.problems import Problem
 from nlu.risk.model import Indicator, RiskLevel
 from nlu.risk.patterns import Negation, PatternError, Term, WordPat, compile_pattern, make_term
@@ -29,7 +30,10 @@ class NegationSpec(BaseModel):
     before: list[str] = []
     after: list[str] = []
     forms: list[str] = []
+    prefixes: list[str] = []
     window: int = Field(default=1, ge=1, le=5)
+    # Word lists a negation never cancels: things, not actions ("нет паспорта, забрал хозяин").
+    skip: list[str] = []
 
 
 class FileSpec(BaseModel):
@@ -38,9 +42,11 @@ class FileSpec(BaseModel):
     words: dict[str, list[str]] = {}
     rules: list[dict[str, Any]] = Field(min_length=1)
     questions: list[str] = []
+    question_ends: list[str] = []
     conditions: list[str] = []
     reports: list[str] = []
     third_party: list[str] = []
+    reassurance: list[str] = []
 
 
 class RuleSpec(BaseModel):
@@ -87,9 +93,11 @@ class RuleSet:
     path: Path
     rules: tuple[Rule, ...] = ()
     questions: tuple[Term, ...] = ()
+    question_ends: tuple[Term, ...] = ()
     conditions: tuple[Term, ...] = ()
     reports: tuple[Term, ...] = ()
     third_party: tuple[Term, ...] = ()
+    reassurance: tuple[Term, ...] = ()
 
 
 def rules_path(content_dir: Path, lang: Lang) -> Path:
@@ -160,8 +168,12 @@ class _Loader:
             self.validation(exc, ())
             return None
         negation = self.negation(spec.negation)
+        skip = {s.removeprefix("@") for s in spec.negation.skip}
+        for k, name in enumerate(sorted(skip - set(spec.words))):
+            self.error(("negation", "skip", k), f"negation.skip: unknown word list @{name}")
         for name, patterns in spec.words.items():
-            self.words[name] = self.terms(patterns, ("words", name), negation)
+            neg = None if name in skip else negation
+            self.words[name] = self.terms(patterns, ("words", name), neg)
         rules = [r for i, raw in enumerate(spec.rules) if (r := self.rule(raw, i, negation))]
         seen: set[str] = set()
         for i, rule in enumerate(rules):
@@ -172,9 +184,11 @@ class _Loader:
             self.error(("words", name), f"word list @{name} is not used by any rule", "warning")
         return RuleSet(self.lang, self.path, tuple(rules),
                        self.terms(spec.questions, ("questions",), None),
+                       self.terms(spec.question_ends, ("question_ends",), None),
                        self.terms(spec.conditions, ("conditions",), None),
                        self.terms(spec.reports, ("reports",), None),
-                       self.terms(spec.third_party, ("third_party",), None))
+                       self.terms(spec.third_party, ("third_party",), None),
+                       self.terms(spec.reassurance, ("reassurance",), None))
 
     def negation(self, spec: NegationSpec) -> Negation:
         def pats(items: list[str], key: str) -> tuple[WordPat, ...]:
@@ -186,8 +200,11 @@ class _Loader:
                     self.error(("negation", key, k), f"negation.{key}: {exc}")
             return tuple(out)
 
+        prefixes = tuple(p for p in (normalize(x) for x in spec.prefixes) if p.isalpha())
+        if len(prefixes) != len(spec.prefixes):
+            self.error(("negation", "prefixes"), "negation.prefixes: each must be one word part")
         return Negation(pats(spec.before, "before"), pats(spec.after, "after"),
-                        pats(spec.forms, "forms"), spec.window)
+                        pats(spec.forms, "forms"), spec.window, prefixes)
 
     def terms(self, patterns: list[str], loc: Loc, negation: Negation | None) -> tuple[Term, ...]:
         out: list[Term] = []

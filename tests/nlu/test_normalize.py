@@ -12,11 +12,7 @@ from hypothesis import strategies as st
 from nlu.normalize import normalize, tokenize
 
 _CASES = yaml.safe_load((Path(__file__).parent / "normalize_cases.yaml").read_text("utf-8"))
-_FLAT = [
-    pytest.param(src, want, id=f"{group}:{src!r}")
-    for group, cases in _CASES.items()
-    for src, want in cases
-]
+_FLAT = [pytest.param(src, want, id=f"{group}:{src!r}") for group, cases in _CASES.items() for src, want in cases]
 
 
 @pytest.mark.parametrize(("src", "want"), _FLAT)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,62 +13,12 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from pydantic import SecretStr
 
 from bot.app import Services, build_services
-from bot.engine.understand import Understander
-from bot.settings import ContentSettings, DatabaseSettings, Settings, TelegramSettings
+from bot.settings import Settings
 from bot.telegram.factory import TelegramApp, build_telegram, make_bot
-from hotline_router.config import HotlineSettings
-from nlu.languages import Lang
-from nlu.service import ParseResult
-from tests.bot.telegram.fake_bot_api import TOKEN, FakeBotAPI
-
-ROOT = Path(__file__).resolve().parents[3]
-
-SCRIPT: dict[str, tuple[Lang, list[tuple[str, float]]]] = {
-    "как получить патент": ("ru", [("docs_patent", 0.92), ("docs_patent_payment", 0.05)]),
-    "патент или регистрация": ("ru", [("docs_patent", 0.40), ("docs_registration", 0.38)]),
-    "хозяин забрал паспорт": ("ru", [("rights_passport_taken", 0.9), ("docs_lost_documents", 0.05)]),
-    "патент чӣ тавр мегиранд": ("tg", [("docs_patent", 0.9), ("docs_registration", 0.04)]),
-}
-
-
-class ScriptedNLU:
-    async def parse(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None) -> ParseResult:
-        lang, ranking = SCRIPT.get(text.strip().lower(), (prior or "ru", [("out_of_scope", 0.2)]))
-        return ParseResult(lang=lang_hint or lang, lang_confidence=0.9, ranking=tuple(ranking), backend="test")
-
-
-@dataclass
-class Risk:
-    level: str = "none"
-    indicators: Sequence[str] = ()
-    evidence: list[dict[str, str]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, object]:
-        return {"level": self.level, "indicators": list(self.indicators), "evidence": self.evidence}
-
-
-class ScriptedRisk:
-    def assess(self, text: str, lang: Lang, *, ranking: Sequence[tuple[str, float]] = (),
-               context: object | None = None) -> Risk:
-        if "паспорт" in text.lower():
-            return Risk("high", ["retention_of_documents"], [{"rule": "passport_taken", "matched": "паспорт"}])
-        return Risk()
-
-
-def scripted_understander() -> Understander:
-    return Understander(ScriptedNLU(), ScriptedRisk(), threshold=0.5, margin=0.1, max_chars=4000)
-
-
-def test_settings(db_url: str, api_url: str = "http://127.0.0.1:9", **telegram: Any) -> Settings:
-    tg: dict[str, Any] = {"token": SecretStr(TOKEN), "api_base": api_url, "pace_chat_per_s": 0,
-                          "pace_group_per_min": 0, "pace_global_per_s": 0, **telegram}
-    return Settings(database=DatabaseSettings(url=db_url), content=ContentSettings(dir=ROOT / "content"),
-                    telegram=TelegramSettings(**tg),
-                    hotline=HotlineSettings(routing_file=ROOT / "content/hotline/routing.yaml",
-                                            delivery_interval_s=0.05))
+from tests.bot.telegram.fake_bot_api import FakeBotAPI
+from tests.bot.telegram.scripted import make_settings, scripted_understander
 
 
 @pytest.fixture
@@ -87,7 +36,7 @@ def db_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 async def services(db_url: str, fake_api: FakeBotAPI) -> AsyncIterator[Services]:
-    s = await build_services(test_settings(db_url, fake_api.url), understander=scripted_understander())
+    s = await build_services(make_settings(db_url, fake_api.url), understander=scripted_understander())
     yield s
     await s.close()
 
@@ -116,3 +65,16 @@ async def polling(services: Services, **build: Any) -> AsyncIterator[TelegramApp
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 5)
         await tg.bot.session.close()
+
+
+async def eventually(check: Any, within: float = 5.0) -> Any:
+    """Poll an async or plain check until it returns something truthy (or time runs out)."""
+    result = None
+    for _ in range(int(within / 0.02)):
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        await asyncio.sleep(0.02)
+    return result

@@ -60,6 +60,7 @@ class Injected:
     retry_after: int | None = None
     times: int = 1
     chat_id: int | None = None
+    migrate_to_chat_id: int | None = None
 
 
 class FakeBotAPI:
@@ -75,6 +76,7 @@ class FakeBotAPI:
         self.files: dict[str, bytes] = {}
         self.webhook: dict[str, Any] | None = None
         self.webhook_statuses: list[int] = []
+        self.polls = 0  # getUpdates requests (not kept in `calls`: they would swamp it)
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(5000)
@@ -111,8 +113,8 @@ class FakeBotAPI:
     # -- what tests do -------------------------------------------------------------------------
 
     def fail(self, method: str, code: int, description: str, *, retry_after: int | None = None,
-             times: int = 1, chat_id: int | None = None) -> None:
-        self.errors.append(Injected(method, code, description, retry_after, times, chat_id))
+             times: int = 1, chat_id: int | None = None, migrate_to_chat_id: int | None = None) -> None:
+        self.errors.append(Injected(method, code, description, retry_after, times, chat_id, migrate_to_chat_id))
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update for getUpdates, or deliver it to the webhook when one is set."""
@@ -176,6 +178,12 @@ class FakeBotAPI:
                 msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return msg
 
+    def topic_message(self, chat_id: int, thread_id: int, user_id: int, text: str) -> dict[str, Any]:
+        """A member writes in a forum topic of a supergroup."""
+        chat = {"id": chat_id, "type": "supergroup", "title": "Operators", "is_forum": True}
+        return self.push({"message": self.message(user_id, text, chat=chat, message_thread_id=thread_id,
+                                                  is_topic_message=True)})
+
     def send_text(self, user_id: int, text: str, **kw: Any) -> dict[str, Any]:
         return self.push({"message": self.message(user_id, text, **kw)})
 
@@ -205,7 +213,9 @@ class FakeBotAPI:
         form = await request.post()
         params: dict[str, Any] = {}
         for key, value in form.items():
-            if not isinstance(value, str):
+            if isinstance(value, bytes | bytearray):
+                params[key] = bytes(value)
+            elif not isinstance(value, str):
                 params[key] = value.file.read()  # an uploaded file
             elif key in _TEXT_FIELDS:
                 params[key] = value
@@ -221,17 +231,20 @@ class FakeBotAPI:
         return web.json_response({"ok": True, "result": result})
 
     @staticmethod
-    def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+    def _error(code: int, description: str, retry_after: int | None = None,
+               migrate_to_chat_id: int | None = None) -> web.Response:
         body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
+        if migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": migrate_to_chat_id}
         return web.json_response(body, status=code)
 
     def _injected(self, method: str, params: dict[str, Any]) -> web.Response | None:
         for err in self.errors:
             if err.method == method and err.times > 0 and err.chat_id in (None, params.get("chat_id")):
                 err.times -= 1
-                return self._error(err.code, err.description, err.retry_after)
+                return self._error(err.code, err.description, err.retry_after, err.migrate_to_chat_id)
         return None
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -241,6 +254,8 @@ class FakeBotAPI:
         params = await self._params(request)
         if method != "getUpdates":
             self.calls.append(Call(method, params))
+        else:
+            self.polls += 1
         if (injected := self._injected(method, params)) is not None:
             return injected
         if method in _SENDS and params.get("chat_id") in self.blocked:
@@ -317,15 +332,15 @@ class FakeBotAPI:
         return True
 
     def _m_createForumTopic(self, params: dict[str, Any]) -> Any:
-        chat_id = params.get("chat_id")
+        chat_id = int(params.get("chat_id") or 0)
         if chat_id not in self.forum_chats:
             return self._error(400, "Bad Request: the chat is not a forum")
         thread = next(self._threads)
-        self.topics.setdefault(chat_id, {})[thread] = str(params.get("name", ""))  # type: ignore[arg-type]
+        self.topics.setdefault(chat_id, {})[thread] = str(params.get("name", ""))
         return {"message_thread_id": thread, "name": params.get("name", ""), "icon_color": 7322096}
 
     def _m_deleteForumTopic(self, params: dict[str, Any]) -> bool:
-        self.topics.get(params.get("chat_id"), {}).pop(params.get("message_thread_id"), None)  # type: ignore[call-overload]
+        self.topics.get(int(params.get("chat_id") or 0), {}).pop(int(params.get("message_thread_id") or 0), None)
         return True
 
     def _m_setWebhook(self, params: dict[str, Any]) -> bool:

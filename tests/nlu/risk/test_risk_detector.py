@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from nlu.languages import LANGS
 from nlu.risk.detector import RiskDetector, Thresholds
 from nlu.risk.model import Indicator, RiskAssessment, RiskContext, RiskLevel
 
@@ -33,8 +34,8 @@ def test_question_keeps_evidence_but_not_level(detector: RiskDetector) -> None:
 
 
 def test_rules_of_every_language_run_whatever_the_language(detector: RiskDetector) -> None:
-    for lang in ("tg", "ru", "uz"):
-        got = detector.assess("xo'jayin pasportimni olib qo'ydi", lang)  # type: ignore[arg-type]
+    for lang in LANGS:
+        got = detector.assess("xo'jayin pasportimni olib qo'ydi", lang)
         assert got.level is RiskLevel.HIGH
         assert "uz" in got.languages
 
@@ -73,6 +74,16 @@ def test_earlier_danger_turns_a_question_into_a_report(detector: RiskDetector) -
     assert detector.assess(text, "ru").level is RiskLevel.NONE
     ctx = RiskContext(previous=("нас не выпускают",), levels=(RiskLevel.HIGH,))
     assert detector.assess(text, "ru", context=ctx).level is RiskLevel.HIGH
+    # Late pay earlier on does not make every later question a report.
+    ctx = RiskContext(previous=("зарплату задерживают",), levels=(RiskLevel.ELEVATED,))
+    assert detector.assess(text, "ru", context=ctx).level is RiskLevel.NONE
+
+
+def test_history_ending_with_the_message_itself(detector: RiskDetector) -> None:
+    # The engine stores the incoming message before asking, so history may repeat it.
+    text = "Законно ли работодателю держать паспорт?"
+    ctx = {"previous": ["привет", text], "levels": ["none"]}
+    assert detector.assess(text, "ru", context=ctx).level is RiskLevel.NONE
 
 
 def test_classifier_adds_evidence(detector: RiskDetector) -> None:
@@ -103,6 +114,43 @@ def test_three_elevated_indicators_make_high(detector: RiskDetector) -> None:
     assert set(two.indicators) == {Indicator.EXCESSIVE_OVERTIME, Indicator.WITHHOLDING_OF_WAGES}
     three = detector.assess("обманули: работаем без выходных, зарплату не платят", "ru")
     assert three.level is RiskLevel.HIGH
+
+
+def test_negated_rule_words_keep_the_classifier_quiet(detector: RiskDetector) -> None:
+    ranking = [("rights_passport_taken", 0.9)]
+    for text in ("паспорт не забирали, он у меня", "шиносномаамро нагирифтанд",
+                 "pasportimni olib qo'yishmadi"):
+        got = detector.assess(text, "ru", ranking=ranking)
+        assert got.level is RiskLevel.NONE, text
+        assert [(e.source, e.counted) for e in got.evidence] == [("classifier", False)]
+
+
+def test_reassurance_keeps_the_classifier_quiet(detector: RiskDetector) -> None:
+    got = detector.assess("всё хорошо, спасибо", "ru", ranking=[("risk_violence", 0.9)])
+    assert got.level is RiskLevel.NONE
+    # ... but not the rules.
+    got = detector.assess("всё хорошо, только хозяин забрал паспорт", "ru")
+    assert got.level is RiskLevel.HIGH
+
+
+def test_unless_explains_the_words_away(detector: RiskDetector) -> None:
+    got = detector.assess("меня не выпускают из России из-за штрафа", "ru",
+                          ranking=[("risk_confinement", 0.9)])
+    assert got.level is RiskLevel.NONE
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("Majburiy mehnat nima?", RiskLevel.NONE),  # a question word ending the clause
+    ("Кори маҷбурӣ чист?", RiskLevel.NONE),
+    ("Хозяин держит паспорт, законно ли это?", RiskLevel.HIGH),  # frame after a report
+    ("хозяин грозит депортацией если пожалуюсь", RiskLevel.HIGH),  # condition after it
+    ("Что делать, если работодатель держит паспорт", RiskLevel.NONE),
+    ("мегӯяд агар равӣ, депорт мекунонам", RiskLevel.HIGH),  # the threat is the main clause
+    ("ish beruvchi pasportni olib qo'yishi qonuniymi", RiskLevel.NONE),  # frame closes it
+    ("что делать если не хочу жить", RiskLevel.HIGH),  # ignore_questions
+])
+def test_question_frames(detector: RiskDetector, text: str, level: RiskLevel) -> None:
+    assert detector.assess(text, "ru").level is level
 
 
 def test_high_indicators_come_first(detector: RiskDetector) -> None:

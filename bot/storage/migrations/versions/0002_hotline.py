@@ -14,6 +14,7 @@ branch_labels = None
 depends_on = None
 
 OPEN = sa.text("status IN ('queued', 'assigned')")
+WAITING = sa.text("status = 'queued'")
 
 
 def _ts(name: str, nullable: bool = True) -> sa.Column:  # type: ignore[type-arg]
@@ -66,6 +67,8 @@ def upgrade() -> None:
     op.create_index("ix_hotline_cases_queue", "hotline_cases", ["status", "team", "risk_rank", "queued_at"])
     op.create_index("uq_hotline_cases_open_user", "hotline_cases", ["user_id"], unique=True,
                     sqlite_where=OPEN, postgresql_where=OPEN)
+    op.create_index("ix_hotline_cases_waiting", "hotline_cases", [sa.text("risk_rank DESC"), "queued_at", "id"],
+                    sqlite_where=WAITING, postgresql_where=WAITING)
     op.create_table(
         "hotline_case_events",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -153,6 +156,7 @@ def downgrade() -> None:
     op.drop_table("hotline_messages")
     op.drop_index("ix_hotline_case_events_case", table_name="hotline_case_events")
     op.drop_table("hotline_case_events")
+    op.drop_index("ix_hotline_cases_waiting", table_name="hotline_cases")
     op.drop_index("uq_hotline_cases_open_user", table_name="hotline_cases")
     op.drop_index("ix_hotline_cases_queue", table_name="hotline_cases")
     op.drop_table("hotline_cases")
