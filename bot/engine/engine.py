@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.store import ContentStore
 from bot.engine import render
+from bot.engine.country import mentioned_country
 from bot.engine.handoff import HandoffPort
 from bot.engine.types import (
     AREA_PREFIX,
@@ -161,6 +162,8 @@ class Engine:
             return Outcome(lang=lang, replies=[Reply(
                 _("Please write your question in words, for example: “how do I get a patent?”"),
                 ((render.menu_button(_),),))])
+        if country := mentioned_country(cleaned):
+            user.country = country
         context = await repo.recent_events(session, user=user, limit=self.history_window)
         u = await self.understander.understand(cleaned, prior=lang, context=_risk_context(context))
         outcome = self._reply_for(u, lang, _, user.country)

@@ -245,3 +245,13 @@ async def test_language_is_stored(
         user = await session.scalar(select(User))
         count = await session.scalar(select(func.count()).select_from(User))
     assert user is not None and user.lang == "uz" and user.lang_confirmed and count == 1
+
+
+async def test_country_named_in_the_message_picks_its_numbers(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    SCRIPT["хозяин забрал паспорт, я в казахстане"] = SCRIPT["хозяин забрал паспорт"]
+    out = await conv.send("text", "хозяин забрал паспорт, я в Казахстане")
+    assert out.replies[0].text.startswith(engine.content.content.safety["ru"].countries["KZ"].text)

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.country import mentioned_country
+
+
+@pytest.mark.parametrize("text,country", [
+    ("меня заперли, я в Казахстане", "KZ"),
+    ("Qozogʻistonda ishlayman", "KZ"),
+    ("Мен Қазоқистондаман", "KZ"),
+    ("ман дар Алмаато кор мекунам", "KZ"),
+    ("я в Москве, хозяин бьёт", "RU"),
+    ("Rossiyada ishlayapman", "RU"),
+    ("как получить патент", None),
+    ("казахстан или россия, где лучше", None),
+    ("", None),
+])
+def test_mentioned_country(text: str, country: str | None) -> None:
+    assert mentioned_country(text) == country
