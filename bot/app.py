@@ -18,9 +18,12 @@ from bot.engine.understand import Understander
 from bot.i18n import Catalogs
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_sessionmaker, migrate
+from hotline_router.routing import RoutingError
 from hotline_router.service import Hotline, HotlineHandoff
 from nlu.risk.detector import RiskDetector
 from nlu.service import build_nlu
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -37,6 +40,21 @@ class Services:
 
     async def close(self) -> None:
         await self.db.dispose()
+
+    def reload_editable_files(self) -> None:
+        """Content, risk rules and routing, on SIGHUP or a file change. A broken file never
+        takes the service down: content keeps its last good files, a broken routing file keeps
+        the last good rules, and risk rules with an error are left out (and logged)."""
+        self.content.reload()
+        detector = RiskDetector.load(self.settings.content.dir)
+        for problem in detector.problems:
+            log.warning("risk_rules.refused", problem=str(problem))
+        self.understander.risk = detector
+        if self.hotline is not None:
+            try:
+                self.hotline.reload_routing()
+            except RoutingError as exc:
+                log.warning("routing.refused", error=str(exc))
 
 
 def configure_logging(settings: Settings) -> None:

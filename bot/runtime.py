@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import structlog
@@ -20,15 +20,18 @@ PIDFILE = Path("data/hamroh.pid")
 
 
 @contextlib.asynccontextmanager
-async def content_reloading(store: ContentStore, *, watch_interval_s: float,
-                            pidfile: Path = PIDFILE) -> AsyncIterator[None]:
-    """While the block runs: reload on SIGHUP, poll for edits, and keep a pidfile."""
+async def content_reloading(store: ContentStore, *, watch_interval_s: float, pidfile: Path = PIDFILE,
+                            reload: Callable[[], None] | None = None) -> AsyncIterator[None]:
+    """While the block runs: reload on SIGHUP, poll for edits, and keep a pidfile.
+
+    `reload` reloads everything editors maintain (default: the content store only)."""
+    reload = reload or store.reload
     loop = asyncio.get_running_loop()
     try:
-        loop.add_signal_handler(signal.SIGHUP, store.reload)
+        loop.add_signal_handler(signal.SIGHUP, reload)
     except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
         log.warning("content.sighup_unavailable")
-    watcher = asyncio.create_task(store.watch(watch_interval_s)) if watch_interval_s > 0 else None
+    watcher = asyncio.create_task(_watch(store, watch_interval_s, reload)) if watch_interval_s > 0 else None
     pidfile.parent.mkdir(parents=True, exist_ok=True)
     pidfile.write_text(str(os.getpid()))
     try:
@@ -43,3 +46,11 @@ async def content_reloading(store: ContentStore, *, watch_interval_s: float,
         with contextlib.suppress(OSError):
             if pidfile.read_text() == str(os.getpid()):
                 pidfile.unlink()
+
+
+async def _watch(store: ContentStore, interval_s: float, reload: Callable[[], None]) -> None:
+    """Poll for edits (a stat per file) and reload when something under content/ changed."""
+    while True:
+        await asyncio.sleep(interval_s)
+        if store.changed():
+            reload()

@@ -15,7 +15,7 @@ class NLUSettings(BaseModel):
     cache_dir: Path = Path(".cache/nlu")
     # Below this top confidence the message is treated as out of scope. Chosen by
     # cross-validation on the project's data (see `hamroh nlu test` reports).
-    threshold: float = Field(default=0.30, ge=0.0, le=1.0)
+    threshold: float = Field(default=0.35, ge=0.0, le=1.0)
     # When the top two intents are closer than this, the bot asks which one was meant.
     ambiguity_margin: float = Field(default=0.05, ge=0.0, le=1.0)
     rasa_url: str = "http://127.0.0.1:5005"

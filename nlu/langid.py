@@ -32,6 +32,8 @@ from nlu.languages import LANGS, Lang
 PRIOR_WEIGHT: Final = 3.0
 _DEFAULT: Final[Lang] = "ru"
 _MAX_CHARS: Final = 300
+# Texts shorter than this many letters get proportionally less say against the prior.
+_FULL_EVIDENCE_LETTERS: Final = 20
 
 _APOS = re.compile("[‘’`ʻʼ´ʹʽ′‛＇ꞌ]")  # every variant people type
 _NOISE = re.compile(r"(?:[^\w']|[\d_])+")
@@ -130,6 +132,11 @@ class LanguageIdentifier:
             raw = self._fast.proba(prepared)
             classes = list(self._fast.classes)
             probs = np.array([raw[classes.index(lang)] if lang in classes else 0.0 for lang in LANGS])
+            # A word or two says little about the language ("салом", "регистрация" are typed
+            # in all three), however sure the model is: flatten short texts so that the prior
+            # can win; the order of the languages is kept.
+            letters = sum(ch.isalpha() for ch in prepared)
+            probs = probs ** min(1.0, letters / _FULL_EVIDENCE_LETTERS)
         return probs * _evidence(prepared)
 
     def identify(self, text: str, prior: Lang | None = None) -> tuple[Lang, float]:

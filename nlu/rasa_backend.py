@@ -30,12 +30,16 @@ class RasaResponseError(ValueError):
     """The server answered, but not with a Rasa parse result."""
 
 
-def ranking_from_body(body: Any) -> tuple[tuple[str, float], ...]:
-    """The topic ranking of a `/model/parse` response body, best first.
+def ranking_from_body(body: Any, *, keep_fallback: bool = True) -> tuple[tuple[str, float], ...]:
+    """The topic ranking of a `/model/parse` response body, best first. Rasa's `nlu_fallback`
+    counts as out_of_scope; `keep_fallback=False` drops it instead (evaluation compares the
+    raw classifier with the embedded one, before either applies its threshold).
 
     Raises RasaResponseError when the body is not a Rasa parse result."""
     if not isinstance(body, dict):
         raise RasaResponseError("body is not an object")
+    if "intent" not in body and "intent_ranking" not in body:
+        raise RasaResponseError(f"not a parse result: {str(body)[:120]}")
     raw = body.get("intent_ranking")
     if not raw:
         # A model with one intent, or a trimmed response: fall back to the top intent.
@@ -50,6 +54,8 @@ def ranking_from_body(body: Any) -> tuple[tuple[str, float], ...]:
         name, conf = item.get("name"), item.get("confidence")
         if not isinstance(name, str) or isinstance(conf, bool) or not isinstance(conf, int | float):
             raise RasaResponseError(f"bad intent_ranking item {item!r}")
+        if name == RASA_FALLBACK and not keep_fallback:
+            continue
         topic = OUT_OF_SCOPE if name == RASA_FALLBACK else name
         scores[topic] = max(scores.get(topic, 0.0), min(1.0, max(0.0, float(conf))))
     if not scores:

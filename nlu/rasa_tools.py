@@ -99,7 +99,7 @@ def predict(model: Path, texts: Sequence[str], root: Path = Path()) -> list[tupl
     rows = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or len(rows) != len(texts):
         raise RasaUnavailable(f"rasa predict failed ({proc.returncode}): {proc.stderr[-1500:]}")
-    return [ranking_from_body(json.loads(row)) for row in rows]
+    return [ranking_from_body(json.loads(row), keep_fallback=False) for row in rows]
 
 
 def latest_model(root: Path = Path()) -> Path | None:

@@ -79,15 +79,11 @@ async def pg_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def any_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """Runs a test on SQLite and on the PostgreSQL server."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'hamroh.db'}")
-        await migrate(engine)
-        yield engine
-        await engine.dispose()
-    else:
-        yield request.getfixturevalue("pg_engine")
+def any_engine(request: pytest.FixtureRequest) -> AsyncEngine:
+    """Runs a test on SQLite and on the PostgreSQL server. A plain (sync) fixture: an async
+    one cannot resolve the async `pg_engine` under pytest-asyncio 1.x."""
+    engine: AsyncEngine = request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+    return engine
 
 
 @pytest.fixture

@@ -43,7 +43,8 @@ def chat(settings: Settings, lang: str | None) -> None:
         try:
             if runtime is not None:
                 await runtime.start()
-            async with content_reloading(services.content, watch_interval_s=settings.content.watch_interval_s):
+            async with content_reloading(services.content, watch_interval_s=settings.content.watch_interval_s,
+                                         reload=services.reload_editable_files):
                 await run_chat(services, lang=lang, console_url=runtime.url if runtime else None)
         finally:
             if runtime is not None:

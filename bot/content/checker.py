@@ -48,6 +48,7 @@ def check_content(root: Path, *, max_age_days: int = 180, today: dt.date | None 
 
 
 def _nlu_and_risk_problems(root: Path, topic_ids: set[str]) -> list[Problem]:
+    from hotline_router.routing import check_routing
     from nlu.risk.check import check_risk
     from nlu.training_data import check_training_data
 
@@ -56,6 +57,9 @@ def _nlu_and_risk_problems(root: Path, topic_ids: set[str]) -> list[Problem]:
     if data_dir.is_dir() and topic_ids:
         problems += check_training_data(data_dir, topic_ids)
     problems += check_risk(root)
+    routing = root / "hotline" / "routing.yaml"
+    if routing.exists():
+        problems += check_routing(routing)
     return problems
 
 

@@ -7,7 +7,6 @@ refusal is logged with the file, line and reason. Editors see the same messages 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from pathlib import Path
 
@@ -75,10 +74,3 @@ class ContentStore:
 
     def changed(self) -> bool:
         return _fingerprint(self.root) != self._fingerprint
-
-    async def watch(self, interval_s: float) -> None:
-        """Poll for edits (cheap: a stat per file) and reload when something changed."""
-        while True:
-            await asyncio.sleep(interval_s)
-            if self.changed():
-                self.reload()

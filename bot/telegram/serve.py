@@ -129,7 +129,8 @@ async def run(settings: Settings) -> None:
         await set_commands(tg.bot, tg.i18n, settings.default_lang)
         log.info("telegram.started", bot=me.username, mode=settings.telegram.mode,
                  redis=redis is not None, forum=tg.forum is not None)
-        async with content_reloading(services.content, watch_interval_s=settings.content.watch_interval_s):
+        async with content_reloading(services.content, watch_interval_s=settings.content.watch_interval_s,
+                                     reload=services.reload_editable_files):
             if settings.telegram.mode == "webhook":
                 async with webhook_mode(tg, services):
                     await stop.wait()

@@ -38,16 +38,6 @@ class Clock:
         self.now += dt.timedelta(**delta)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_engine(request: pytest.FixtureRequest) -> AsyncEngine:
-    """SQLite and the PostgreSQL server. Shadows tests/conftest.py's `any_engine`, whose async
-    body cannot resolve the async `pg_engine` under pytest-asyncio 1.x ("Runner.run() cannot be
-    called from a running event loop"); a plain fixture can."""
-    engine: AsyncEngine = request.getfixturevalue("sqlite_engine" if request.param == "sqlite"
-                                                  else "pg_engine")
-    return engine
-
-
 @pytest.fixture
 def routing() -> Routing:
     return load_routing(HERE / "routing_test.yaml")

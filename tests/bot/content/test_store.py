@@ -83,3 +83,15 @@ def test_repository_content_is_complete(content_dir: Path) -> None:
     assert problems == []
     assert len(store.content.answers) == 3 * len(store.content.catalogue)
     assert set(store.content.safety) == {"tg", "ru", "uz"}
+
+
+async def test_reload_callback_runs_on_sighup(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "content")
+    store = ContentStore(root)
+    store.reload()
+    calls: list[int] = []
+    async with content_reloading(store, watch_interval_s=0, pidfile=tmp_path / "pid",
+                                 reload=lambda: calls.append(1)):
+        os.kill(os.getpid(), signal.SIGHUP)
+        await asyncio.sleep(0.1)
+    assert calls == [1]
