@@ -21,17 +21,17 @@ PIDFILE = Path("data/hamroh.pid")
 
 @contextlib.asynccontextmanager
 async def content_reloading(store: ContentStore, *, watch_interval_s: float, pidfile: Path = PIDFILE,
-                            reload: Callable[[], None] | None = None) -> AsyncIterator[None]:
+                            reload: Callable[[], object] | None = None) -> AsyncIterator[None]:
     """While the block runs: reload on SIGHUP, poll for edits, and keep a pidfile.
 
     `reload` reloads everything editors maintain (default: the content store only)."""
-    reload = reload or store.reload
+    do_reload: Callable[[], object] = reload or store.reload
     loop = asyncio.get_running_loop()
     try:
-        loop.add_signal_handler(signal.SIGHUP, reload)
+        loop.add_signal_handler(signal.SIGHUP, do_reload)
     except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
         log.warning("content.sighup_unavailable")
-    watcher = asyncio.create_task(_watch(store, watch_interval_s, reload)) if watch_interval_s > 0 else None
+    watcher = asyncio.create_task(_watch(store, watch_interval_s, do_reload)) if watch_interval_s > 0 else None
     pidfile.parent.mkdir(parents=True, exist_ok=True)
     pidfile.write_text(str(os.getpid()))
     try:
@@ -48,7 +48,7 @@ async def content_reloading(store: ContentStore, *, watch_interval_s: float, pid
                 pidfile.unlink()
 
 
-async def _watch(store: ContentStore, interval_s: float, reload: Callable[[], None]) -> None:
+async def _watch(store: ContentStore, interval_s: float, reload: Callable[[], object]) -> None:
     """Poll for edits (a stat per file) and reload when something under content/ changed."""
     while True:
         await asyncio.sleep(interval_s)

@@ -5,6 +5,8 @@ Revises: 0001
 Create Date: 2026-11-29
 """
 
+import datetime as dt
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,7 +19,7 @@ OPEN = sa.text("status IN ('queued', 'assigned')")
 WAITING = sa.text("status = 'queued'")
 
 
-def _ts(name: str, nullable: bool = True) -> sa.Column:  # type: ignore[type-arg]
+def _ts(name: str, nullable: bool = True) -> sa.Column[dt.datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
