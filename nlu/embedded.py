@@ -36,12 +36,13 @@ from sklearn.svm import LinearSVC
 
 from nlu.fastlinear import CompiledLinear, compile_pipeline
 from nlu.langid import LanguageIdentifier
+from nlu.langid import prepare as langid_form
 from nlu.languages import Lang
 from nlu.normalize import normalize
 from nlu.training_data import Example, data_hash, load_training_data
 
 # Bump when features, model or the normaliser change in a way that invalidates old caches.
-CODE_VERSION: Final = "embedded-3"
+CODE_VERSION: Final = "embedded-4"
 OUT_OF_SCOPE: Final = "out_of_scope"
 # Messages are short; a pasted wall of text is classified on its beginning, which keeps a
 # parse within its latency budget whatever arrives.
@@ -102,8 +103,7 @@ def prepare(text: str) -> str:
 class EmbeddedModel:
     """A trained intent classifier plus the language identifier trained on the same data."""
 
-    classifier: Pipeline
-    fast: CompiledLinear
+    fast: CompiledLinear  # the trained pipeline, compiled for one message at a time
     langid: LanguageIdentifier
     intents: tuple[str, ...]
     key: str
@@ -130,17 +130,36 @@ def fit_classifier(texts: Sequence[str], intents: Sequence[str]) -> Pipeline:
     return pipeline
 
 
+def train_langid(examples: Sequence[Example]) -> LanguageIdentifier:
+    """The language model, trained on the examples' folders. The same text under two folders
+    ("салом", "патент") only teaches it confusion, so it learns from the other texts."""
+    folders: dict[str, set[str]] = {}
+    for e in examples:
+        folders.setdefault(langid_form(e.text), set()).add(e.lang)
+    own = [e for e in examples if len(folders[langid_form(e.text)]) == 1]
+    if len({e.lang for e in own}) < 2:
+        own = list(examples)
+    langid = LanguageIdentifier()
+    if len({e.lang for e in own}) >= 2:  # with one language there is nothing to learn
+        langid.fit([e.text for e in own], [e.lang for e in own])
+    return langid
+
+
 def train(examples: Sequence[Example], key: str = "") -> EmbeddedModel:
     if len({e.intent for e in examples}) < 2:
         raise ValueError("need training examples for at least two intents")
     start = time.perf_counter()
     texts = [e.text for e in examples]
     classifier = fit_classifier(texts, [e.intent for e in examples])
-    langid = LanguageIdentifier().fit(texts, [e.lang for e in examples])
+    langid = train_langid(examples)
     fast = compile_pipeline(classifier, [prepare(t) for t in texts[:: max(1, len(texts) // 50)]])
     seconds = time.perf_counter() - start
     intents = fast.classes
-    return EmbeddedModel(classifier, fast, langid, intents, key, seconds)
+    return EmbeddedModel(fast, langid, intents, key, seconds)
+
+
+# The modules whose code shapes the trained model: editing any of them invalidates the cache.
+_MODEL_SOURCES: Final = ("normalize.py", "embedded.py", "fastlinear.py", "langid.py", "training_data.py")
 
 
 def cache_key(data_dir: Path) -> str:
@@ -148,6 +167,9 @@ def cache_key(data_dir: Path) -> str:
     for part in (CODE_VERSION, sklearn.__version__, joblib.__version__, data_hash(data_dir)):
         h.update(part.encode())
         h.update(b"\0")
+    here = Path(__file__).parent
+    for name in _MODEL_SOURCES:
+        h.update((here / name).read_bytes())
     return h.hexdigest()[:24]
 
 

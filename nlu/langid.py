@@ -48,18 +48,17 @@ _LETTER_EVIDENCE: Final[dict[str, tuple[Lang, float]]] = {
     "щ": ("ru", 4.0),
 }
 # Frequent words that settle short texts; each occurrence multiplies the language's odds.
-_WORD_EVIDENCE: Final[dict[str, Lang]] = {
-    word: lang
-    for lang, words in (
-        ("tg", "ман ту мо шумо чӣ чи чиҳел чихел барои кор мекунам мекунад намедиҳанд ҳаст аст нест "
-               "кадом куҷо кучо лозим мехоҳам мехохам бо аз ки дар ва ҳам хам шуд кардам"),
-        ("ru", "я мне меня что как где почему нужно можно не нет есть работа работу хочу если это "
-               "или и в на по для у зарплату"),
-        ("uz", "men menga meni nima qanday qayerda uchun bilan kerak mumkin yoq bor emas ish ishlayman "
-               "менга мени нима қандай қаерда учун билан керак мумкин йўқ эмас иш ишлайман"),
-    )
-    for word in words.split(" ")
-}  # fmt: skip
+_WORD_LISTS: Final[tuple[tuple[Lang, str], ...]] = (
+    ("tg", "ман ту мо шумо чӣ чи чиҳел чихел барои кор мекунам мекунад намедиҳанд ҳаст аст нест "
+           "кадом куҷо кучо лозим мехоҳам мехохам бо аз ки дар ва ҳам хам шуд кардам"),
+    ("ru", "я мне меня что как где почему нужно можно не нет есть работа работу хочу если это "
+           "или и в на по для у зарплату "
+           "menya mne net kak gde chto shto pochemu nuzhno mozhno skolko pomogite zabrali rabote "
+           "rabotu rabota poluchit zarplatu hochu"),
+    ("uz", "men menga meni nima qanday qayerda uchun bilan kerak mumkin yoq bor emas ish ishlayman "
+           "менга мени нима қандай қаерда учун билан керак мумкин йўқ эмас иш ишлайман"),
+)  # fmt: skip
+_WORD_EVIDENCE: Final[dict[str, Lang]] = {word: lang for lang, words in _WORD_LISTS for word in words.split(" ")}
 _WORD_WEIGHT: Final = 1.6
 
 

@@ -15,7 +15,8 @@ The result is a lower-case Latin *skeleton*, not a readable transliteration:
 - Folds chosen so that what people really type meets the proper spelling:
   * Tajik on a Russian keyboard: ӣ=и (i), ӯ=у (u), ҳ=х (h), қ=к (k), ғ=г (g), ҷ=ч (ch).
   * Latin q=k (Uzbek q = Cyrillic қ, which Tajiks type as к); Latin x=kh=h (Uzbek x = х,
-    Tajik х/ҳ are typed interchangeably); Latin gh=g (Latin Tajik ғ).
+    Tajik х/ҳ are typed interchangeably); Latin gh=g (Latin Tajik ғ); Latin zh=ж (Russian
+    typed in Latin letters).
   * ж, ҷ, ч and Latin j are one sound class "ch": Tajik ҷ is typed ч on Russian keyboards and
     j in Latin letters, and Uzbek Cyrillic ж is Latin j.
   * Latin letters with diacritics lose them (š->sh, č->ch, ğ->g, ī->i, ö->o, ...).
@@ -65,7 +66,8 @@ _CYR_HOMOGLYPHS: Final = str.maketrans({"p": "р", "c": "с", "y": "у"})
 _CYR_LETTER = re.compile(r"[а-яёіїєўқғҳӣӯҷңөүұһә]")
 _MIXED_WORD = re.compile(r"[^\W\d_]*[а-яёіїєўқғҳӣӯҷңөүұһә][^\W\d_]*")
 _INITIAL_YE = re.compile(r"(?<![^\W\d_])е")
-_DIGRAPHS = re.compile(r"kh|gh")
+_DIGRAPHS = re.compile(r"kh|gh|zh")
+_DIGRAPH_FOLD: Final[dict[str, str]] = {"kh": "h", "gh": "g", "zh": "ch"}
 _REPEATS = re.compile(r"([^\W\d_])\1+")
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -108,7 +110,7 @@ def normalize(text: str) -> str:
             s = _MIXED_WORD.sub(_fix_homoglyphs, s)
         s = _INITIAL_YE.sub("yе", s)
     s = s.translate(_TABLE)
-    s = _DIGRAPHS.sub(lambda m: m.group(0)[0] if m.group(0) == "gh" else "h", s)
+    s = _DIGRAPHS.sub(lambda m: _DIGRAPH_FOLD[m.group(0)], s)
     s = _REPEATS.sub(r"\1", s)
     s = _NON_WORD.sub(" ", s)
     return s.strip()

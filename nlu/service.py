@@ -1,30 +1,18 @@
 """The one interface the bot uses to understand a message, whatever the backend.
 
-nlu = build_nlu(settings.nlu)            # loads (or trains and caches) the embedded model
-result = await nlu.parse(text, prior=user.lang)
-verdict = result.verdict(settings.nlu.threshold, settings.nlu.ambiguity_margin)
+`nlu = build_nlu(settings.nlu)` loads (or trains and caches) the embedded model, then
+`await nlu.parse(text, prior=user_lang)` gives the language and the ranked topics. The caller
+applies `settings.nlu.threshold` and `ambiguity_margin` to the ranking.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from nlu.config import NLUSettings
 from nlu.embedded import OUT_OF_SCOPE, EmbeddedModel, load_or_train
 from nlu.languages import Lang, is_lang
-
-VerdictKind = Literal["confident", "ambiguous", "fallback"]
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What to do with a parse: answer `topic`, ask between `alternatives`, or fall back."""
-
-    kind: VerdictKind
-    topic: str
-    confidence: float
-    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,18 +29,6 @@ class ParseResult:
     @property
     def confidence(self) -> float:
         return self.ranking[0][1] if self.ranking else 1.0
-
-    def verdict(self, threshold: float, margin: float) -> Verdict:
-        """Below `threshold` the message is out of scope; when the top two are within
-        `margin` of each other the bot should ask which one was meant."""
-        top, conf = self.topic, self.confidence
-        if top == OUT_OF_SCOPE or conf < threshold:
-            return Verdict("fallback", OUT_OF_SCOPE, conf)
-        if len(self.ranking) > 1:
-            second, conf2 = self.ranking[1]
-            if second != OUT_OF_SCOPE and conf - conf2 < margin:
-                return Verdict("ambiguous", top, conf, (top, second))
-        return Verdict("confident", top, conf)
 
 
 class NLU(Protocol):

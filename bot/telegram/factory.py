@@ -112,7 +112,7 @@ def build_dispatcher(services: Services, *, i18n: I18n, limiter: FloodLimiter, o
         operations = Operations(services.hotline)
     dp["services"], dp["forum"], dp["operations"] = services, forum, operations
     flood = FloodControlMiddleware(limiter)
-    gate = asyncio.Lock() if services.db.dialect.name == "sqlite" and not __import__("os").environ.get("NOGATE") else None
+    gate = asyncio.Lock() if services.db.dialect.name == "sqlite" else None
     for mw in (DbSessionMiddleware(services.sessions, gate), UserLangMiddleware(services.settings.default_lang),
                LangI18nMiddleware(i18n), flood):
         dp.update.outer_middleware(mw)

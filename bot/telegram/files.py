@@ -24,10 +24,10 @@ BOT_KEY: web.AppKey[Bot] = web.AppKey("telegram_bot", Bot)
 
 
 async def _allowed(request: web.Request, case_id: int) -> Any:
-    from hotline_router.console.keys import OPS
+    from hotline_router.console.keys import OPERATOR, OPS
     from hotline_router.operations import ActionError
 
-    op = request.get("operator")
+    op = request.get(OPERATOR)  # set by the console's login middleware
     if op is None:
         raise web.HTTPUnauthorized(text="Log in first.")
     ops = request.app[OPS]

@@ -14,6 +14,7 @@ import structlog
 from aiohttp import web
 
 from bot.app import Services, build_services
+from bot.engine.understand import Understander
 from bot.runtime import content_reloading
 from bot.settings import Settings
 from bot.telegram import files, privacy
@@ -102,15 +103,17 @@ async def _purge_events(services: Services) -> None:
         log.info("retention.purged", events=n, days=services.settings.retention_days)
 
 
-async def run(settings: Settings) -> None:
-    services = await build_services(settings)
+async def run(settings: Settings, *, understander: Understander | None = None,
+              stop: asyncio.Event | None = None) -> None:
+    """Serve until SIGINT/SIGTERM (or `stop` is set)."""
+    services = await build_services(settings, understander=understander)
     redis = None
     if settings.redis.url:
         from redis.asyncio import Redis
 
         redis = Redis.from_url(settings.redis.url)
     tg = build_telegram(services, redis=redis)
-    stop = asyncio.Event()
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
@@ -145,6 +148,9 @@ async def run(settings: Settings) -> None:
                     await tg.dp.stop_polling()
                 await polling
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(sig)
         for task in tasks:
             task.cancel()
         if runtime is not None:

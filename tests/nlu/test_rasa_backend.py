@@ -96,7 +96,6 @@ async def test_nlu_fallback_is_out_of_scope(rasa: tuple[FakeRasa, str], make_nlu
     fake.body = _body("fallback")
     result = await make_nlu(url).parse("ну это самое короче")
     assert result.topic == "out_of_scope"
-    assert result.verdict(0.35, 0.05).kind == "fallback"
     assert [name for name, _ in result.ranking].count("out_of_scope") == 1
 
 
@@ -156,9 +155,17 @@ def test_ranking_without_fallback_for_evaluation() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [None, [], "text", {"intent_ranking": "x"}, {"intent_ranking": [1]}, {"intent_ranking": [{"name": 1}]},
-     {"intent_ranking": [{"name": "a", "confidence": "high"}]}, {"intent_ranking": [{"name": "a", "confidence": True}]}],
-)  # fmt: skip
+    [
+        None,
+        [],
+        "text",
+        {"intent_ranking": "x"},
+        {"intent_ranking": [1]},
+        {"intent_ranking": [{"name": 1}]},
+        {"intent_ranking": [{"name": "a", "confidence": "high"}]},
+        {"intent_ranking": [{"name": "a", "confidence": True}]},
+    ],
+)
 def test_malformed_bodies_raise(body: object) -> None:
     with pytest.raises(RasaResponseError):
         ranking_from_body(body)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from nlu.config import NLUSettings
+from nlu.languages import Lang
 from nlu.rasa_backend import RasaNLU
 from nlu.service import build_nlu, close_nlu
 
@@ -48,7 +49,7 @@ async def nlu(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RasaNLU
         ("салом", "greet", "tg"),
     ],
 )
-async def test_live_parse(nlu: RasaNLU, text: str, topic: str, lang: str) -> None:
+async def test_live_parse(nlu: RasaNLU, text: str, topic: str, lang: Lang) -> None:
     result = await nlu.parse(text, prior=lang)
     assert result.backend == "rasa"
     assert result.topic == topic

@@ -68,24 +68,6 @@ async def test_detected_language(fixture_nlu: EmbeddedNLU) -> None:
     assert (await fixture_nlu.parse("ish haqimni bermayapti")).lang == "uz"
 
 
-@pytest.mark.parametrize(
-    ("ranking", "kind", "topic"),
-    [
-        ((("docs_patent", 0.9), ("greet", 0.1)), "confident", "docs_patent"),
-        ((("docs_patent", 0.2), ("greet", 0.1)), "fallback", "out_of_scope"),
-        ((("docs_patent", 0.45), ("docs_patent_payment", 0.43)), "ambiguous", "docs_patent"),
-        ((("docs_patent", 0.45), ("out_of_scope", 0.44)), "confident", "docs_patent"),
-        ((("out_of_scope", 0.9), ("greet", 0.1)), "fallback", "out_of_scope"),
-        ((), "fallback", "out_of_scope"),
-    ],
-)
-def test_verdict(ranking: tuple[tuple[str, float], ...], kind: str, topic: str) -> None:
-    verdict = ParseResult("ru", 1.0, ranking, "embedded").verdict(0.35, 0.05)
-    assert (verdict.kind, verdict.topic) == (kind, topic)
-    if kind == "ambiguous":
-        assert verdict.alternatives == ("docs_patent", "docs_patent_payment")
-
-
 async def test_build_nlu_for_each_backend(tmp_path: Path, fixture_data: Path) -> None:
     embedded = build_nlu(NLUSettings(data_dir=fixture_data, cache_dir=tmp_path))
     assert isinstance(embedded, EmbeddedNLU)

@@ -26,11 +26,11 @@ class MockedSession(BaseSession):
         pass
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
-                           timeout: int | None = None) -> TelegramType:
+                           timeout: int | None = None) -> TelegramType:  # noqa: ASYNC109 - aiogram signature
         self.requests.append(method)
         if self.raise_next:
             raise self.raise_next.pop(0)
-        return self._result(method)  # type: ignore[no-any-return]
+        return self._result(method)
 
     def _result(self, method: TelegramMethod[Any]) -> Any:
         name = method.__api_method__
@@ -47,7 +47,7 @@ class MockedSession(BaseSession):
             return User(id=1, is_bot=True, first_name="Hamroh", username="hamroh_test_bot")
         return True
 
-    async def stream_content(self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,
+    async def stream_content(self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,  # noqa: ASYNC109
                              chunk_size: int = 65536, raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
         yield b""
 

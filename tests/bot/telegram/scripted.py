@@ -58,7 +58,7 @@ def scripted_understander() -> Understander:
 def make_settings(db_url: str, api_url: str = "http://127.0.0.1:9", *, redis_url: str | None = None,
                   redis_prefix: str = "hamroh", **telegram: Any) -> Settings:
     tg: dict[str, Any] = {"token": SecretStr(TOKEN), "api_base": api_url, "pace_chat_per_s": 0,
-                          "pace_group_per_min": 0, "pace_global_per_s": 0, **telegram}
+                          "pace_group_per_min": 0, "pace_global_per_s": 0, "polling_timeout_s": 2, **telegram}
     return Settings(database=DatabaseSettings(url=db_url), content=ContentSettings(dir=ROOT / "content"),
                     telegram=TelegramSettings(**tg), redis=RedisSettings(url=redis_url, key_prefix=redis_prefix),
                     hotline=HotlineSettings(routing_file=ROOT / "content/hotline/routing.yaml",

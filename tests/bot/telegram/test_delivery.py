@@ -7,8 +7,10 @@ import time
 import uuid
 
 import pytest
+from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError, TelegramNetworkError, TelegramRetryAfter
 from aiogram.methods import SendMessage
+from pydantic import SecretStr
 
 from bot.settings import TelegramSettings
 from bot.telegram.delivery import DeliveryMiddleware, Pacer
@@ -19,11 +21,10 @@ from tests.bot.telegram.mocked_session import MockedSession
 METHOD = SendMessage(chat_id=1, text="x")
 
 
-def bot_with(mw: DeliveryMiddleware) -> tuple[MockedSession, object]:
+def bot_with(mw: DeliveryMiddleware) -> tuple[MockedSession, Bot]:
     session = MockedSession()
-    bot = make_bot(TelegramSettings(token="1:x", pace_chat_per_s=0, pace_group_per_min=0,  # type: ignore[arg-type]
-                                    pace_global_per_s=0), session=session)
-    session.middleware._middlewares[:] = [mw]  # type: ignore[attr-defined]
+    bot = make_bot(TelegramSettings(token=SecretStr("1:x")), session=session)
+    session.middleware._middlewares[:] = [mw]  # only the middleware under test
     return session, bot
 
 
@@ -32,7 +33,7 @@ async def test_retry_after_is_waited_then_sent() -> None:
     session, bot = bot_with(mw)
     session.raise_next = [TelegramRetryAfter(method=METHOD, message="Too Many Requests", retry_after=1)]
     started = time.monotonic()
-    await bot.send_message(1, "hello")  # type: ignore[attr-defined]
+    await bot.send_message(1, "hello")
     assert time.monotonic() - started >= 0.95
     assert len(session.sent()) == 2 and mw.retries == 1
 
@@ -42,7 +43,7 @@ async def test_network_errors_retry_with_backoff_then_give_up() -> None:
     session, bot = bot_with(mw)
     session.raise_next = [TelegramNetworkError(method=METHOD, message="reset")] * 3
     with pytest.raises(TelegramNetworkError):
-        await bot.send_message(1, "hello")  # type: ignore[attr-defined]
+        await bot.send_message(1, "hello")
     assert len(session.sent()) == 3  # first try + 2 retries
 
 
@@ -51,7 +52,7 @@ async def test_a_blocked_person_is_not_retried() -> None:
     session, bot = bot_with(mw)
     session.raise_next = [TelegramForbiddenError(method=METHOD, message="Forbidden: bot was blocked by the user")]
     with pytest.raises(TelegramForbiddenError):
-        await bot.send_message(1, "hello")  # type: ignore[attr-defined]
+        await bot.send_message(1, "hello")
     assert len(session.sent()) == 1
 
 
@@ -60,7 +61,7 @@ async def test_a_huge_retry_after_is_not_waited_inside_a_handler() -> None:
     session, bot = bot_with(mw)
     session.raise_next = [TelegramRetryAfter(method=METHOD, message="Too Many Requests", retry_after=600)]
     with pytest.raises(TelegramRetryAfter):
-        await bot.send_message(1, "hello")  # type: ignore[attr-defined]
+        await bot.send_message(1, "hello")
 
 
 async def test_pacing_per_chat_allows_a_burst_then_one_per_second() -> None:

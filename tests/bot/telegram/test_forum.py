@@ -152,3 +152,35 @@ async def test_two_first_messages_at_once_make_one_topic(services: Services, fak
         await asyncio.gather(tg.forum.case_opened(case.id, PERSON), tg.forum.mirror(case.id, PERSON, incoming),
                              tg.forum.mirror(case.id, PERSON, incoming))
         assert len(fake_api.calls_of("createForumTopic")) == 2  # the first one, and one more for three calls
+
+
+async def test_supervisors_are_alerted_in_their_telegram_chat(services: Services, fake_api: FakeBotAPI) -> None:
+    from hotline_router.sla import ChatNotifier, Escalation
+
+    assert services.hotline is not None
+    services.hotline.settings.supervisor_chat_id = -100555
+    async with polling(services):
+        notifier = next(n for n in services.hotline.notifiers if isinstance(n, ChatNotifier))
+        await notifier.notify(Escalation(case_id=12, level="high", team="general", lang="tg", waited_min=9,
+                                         limit_min=5))
+        (alert,) = await fake_api.wait_for("sendMessage", chat_id=-100555)
+        assert "case #12" in alert.text and "high" in alert.text
+
+
+async def test_link_operator_command(services: Services, tmp_path: object) -> None:
+    from click.testing import CliRunner
+
+    from bot.telegram.cli import telegram_group
+
+    async with services.sessions.begin() as session:
+        await operators.add(session, username="malika", password="correct horse 1")
+    runner = CliRunner()
+    result = await asyncio.to_thread(runner.invoke, telegram_group, ["link-operator", "malika", "4444"],
+                                     obj=services.settings)
+    assert result.exit_code == 0, result.output
+    async with services.sessions() as session:
+        link = await session.get(OperatorLink, 4444)
+    assert link is not None
+    result = await asyncio.to_thread(runner.invoke, telegram_group, ["link-operator", "nobody", "1"],
+                                     obj=services.settings)
+    assert result.exit_code != 0 and "operators add" in result.output

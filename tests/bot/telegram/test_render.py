@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import SecretStr
 
 from bot.engine.types import Button, Reply
 from bot.settings import TelegramSettings
@@ -71,7 +72,7 @@ def test_callback_data_over_64_bytes_is_refused() -> None:
 
 async def test_responder_sends_only_on_flush_in_order() -> None:
     session = MockedSession()
-    bot = make_bot(TelegramSettings(token="1:x"), session=session)  # type: ignore[arg-type]
+    bot = make_bot(TelegramSettings(token=SecretStr("1:x")), session=session)
     r = Responder(bot)
     r.text(5, "one")
     r.edit(5, 10, "two")
@@ -79,4 +80,4 @@ async def test_responder_sends_only_on_flush_in_order() -> None:
     assert session.requests == []
     await r.flush()
     assert [m.__api_method__ for m in session.requests] == ["sendMessage", "editMessageText", "sendMessage"]
-    assert session.requests[-1].reply_markup.inline_keyboard[0][0].callback_data == "menu"
+    assert session.sent()[-1].reply_markup.inline_keyboard[0][0].callback_data == "menu"
