@@ -52,5 +52,8 @@ async def _watch(store: ContentStore, interval_s: float, reload: Callable[[], ob
     """Poll for edits (a stat per file) and reload when something under content/ changed."""
     while True:
         await asyncio.sleep(interval_s)
-        if store.changed():
-            reload()
+        try:
+            if store.changed():
+                reload()
+        except Exception:  # the watcher must outlive any one bad reload; the error is logged
+            log.exception("content.reload_failed")

@@ -29,6 +29,12 @@ def render(console: Console, outcome: Outcome) -> list[Button]:
     return buttons
 
 
+def _looks_like_button_number(line: str) -> bool:
+    """One or two digits alone: the person meant a button, not a question."""
+    stripped = line.strip()
+    return stripped.isdigit() and len(stripped) <= 2
+
+
 def to_incoming(line: str, buttons: list[Button], *, user_id: str, lang_hint: str | None) -> Incoming:
     stripped = line.strip()
     if stripped.isdigit() and 1 <= int(stripped) <= len(buttons):
@@ -78,6 +84,10 @@ async def run_chat(services: Services, *, lang: str | None, user_id: str | None 
             console.print()
             return
         if not line.strip():
+            continue
+        if _looks_like_button_number(line) and not 1 <= int(line) <= len(buttons):
+            _ = services.catalogs[outcome.lang or services.settings.default_lang]
+            console.print(_("There is no button with the number {number}.", number=line.strip()), markup=False)
             continue
         incoming = to_incoming(line, buttons, user_id=user_id, lang_hint=lang)
         async with services.sessions.begin() as session:

@@ -66,6 +66,8 @@ def validation_problems(doc: YamlDoc, exc: ValidationError) -> list[Problem]:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling; see content/README.md)"
+        elif err["type"] == "too_long" and "max_length" in err.get("ctx", {}):
+            msg = f"too many items: at most {err['ctx']['max_length']} allowed"
         out.append(Problem(doc.path, doc.line(loc), f"{where}: {msg}"))
     return out
 

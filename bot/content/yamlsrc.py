@@ -54,9 +54,17 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], text_lines: dict[Lo
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*loc, i), lines, text_lines) for i, item in enumerate(node.value)]
-    return yaml.SafeLoader(  # construct one scalar with the safe rules (dates, ints, bools)
-        ""
-    ).construct_object(node, deep=True)
+    try:  # construct one scalar with the safe rules (dates, ints, bools)
+        return yaml.SafeLoader("").construct_object(node, deep=True)
+    except (ValueError, yaml.constructor.ConstructorError) as exc:
+        # e.g. `verified: 2025-13-45` looks like a date but is not one.
+        raise _ScalarError(node.start_mark.line + 1, f"{node.value!r} is not a valid value ({exc})") from exc
+
+
+class _ScalarError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
 
 
 def load_yaml(path: Path) -> YamlDoc:
@@ -72,12 +80,29 @@ def load_yaml(path: Path) -> YamlDoc:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise YamlError(path, line, f"YAML syntax: {exc.problem or exc}") from exc
+        raise YamlError(path, *_syntax_message(exc)) from exc
     except yaml.YAMLError as exc:
         raise YamlError(path, 1, f"YAML syntax: {exc}") from exc
     lines: dict[Loc, int] = {}
     text_lines: dict[Loc, int] = {}
-    data = None if node is None else _build(node, (), lines, text_lines)
+    try:
+        data = None if node is None else _build(node, (), lines, text_lines)
+    except _ScalarError as exc:
+        raise YamlError(path, exc.line, exc.message) from exc
     return YamlDoc(path=path, data=data, lines=lines, text_lines=text_lines)
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+    """The line an editor should look at, and PyYAML's words with a hint where it helps.
+
+    For an unclosed quote or bracket PyYAML's problem is at the end of the file; the place
+    where the unclosed thing started (its context mark) is what the editor must fix."""
+    problem = exc.problem or str(exc)
+    mark = exc.problem_mark
+    message = f"YAML syntax: {problem}"
+    if "\t" in problem or "'\\t'" in problem:
+        message += " (use spaces, not tabs, to indent)"
+    if exc.context and exc.context_mark is not None and (mark is None or exc.context_mark.line < mark.line):
+        where = f"line {mark.line + 1}" if mark is not None else "the end"
+        return exc.context_mark.line + 1, f"{message} at {where}, {exc.context} that starts here"
+    return (mark.line + 1 if mark else 1), message

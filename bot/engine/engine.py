@@ -32,6 +32,11 @@ from nlu.languages import Lang, is_lang
 
 log = structlog.get_logger(__name__)
 
+# How sure language identification must be before an unconfirmed language is switched.
+LANG_SWITCH_CONFIDENCE = 0.8
+# Chat topics (greet, thanks, ...) never stand in for an answer to a danger report.
+_CHAT_AREA = "chat"
+
 
 class Engine:
     def __init__(self, *, content: ContentStore, understander: Understander, catalogs: Catalogs,
@@ -111,7 +116,8 @@ class Engine:
         if command == "menu":
             return Outcome(lang=lang, replies=[render.main_menu(_)])
         if command == "human":
-            return await self._handoff(session, user, level="none", indicators=[], evidence=[])
+            # Keep what the person already told us: a case raised after a danger report is urgent.
+            return await self._handoff(session, user, **await self._last_risk(session, user))
         if command == "cancel":
             left = await self.handoff.cancel(session, user=user)
             text = _("You have left the queue. I am here if you need me.") if left else \
@@ -166,6 +172,11 @@ class Engine:
             user.country = country
         context = await repo.recent_events(session, user=user, limit=self.history_window)
         u = await self.understander.understand(cleaned, prior=lang, context=_risk_context(context))
+        if not user.lang_confirmed and u.lang != lang and u.parse.lang_confidence >= LANG_SWITCH_CONFIDENCE:
+            # Until the person picks a language, answer in the one they write (many Tajik users
+            # arrive with Telegram set to Russian).
+            lang = user.lang = u.lang
+            _ = self.catalogs[lang]
         outcome = self._reply_for(u, lang, _, user.country)
         await repo.add_event(session, user=user, direction="in", kind="understood", text="",
                              lang=u.lang, topic=u.decision.topic, confidence=u.decision.confidence,
@@ -181,8 +192,13 @@ class Engine:
         if out.risk == "high":
             out.replies.append(render.safety(_, content, lang, country))
             out.handoff_requested = True
-        if d.kind == "match" and d.topic != OUT_OF_SCOPE:
-            out.replies.append(render.topic_answer(_, content, lang, d.topic))
+        topic = d.topic
+        if out.risk == "high" and self._is_chat(topic):
+            topic = next((t for t, c in u.parse.ranking if c >= 0.05 and not self._is_chat(t)), OUT_OF_SCOPE)
+            out.topic = topic
+        if d.kind == "match" and topic != OUT_OF_SCOPE or out.risk == "high" and self._is_danger(topic):
+            # With any risk the offer of a person comes in its own reply: one such button only.
+            out.replies.append(render.topic_answer(_, content, lang, topic, offer_person=out.risk == "none"))
         elif d.kind == "ambiguous" and out.risk != "high":
             out.replies.append(render.did_you_mean(_, content, lang, d.candidates))
         elif out.risk != "high":
@@ -191,6 +207,14 @@ class Engine:
         if out.risk == "elevated":
             out.replies.append(render.gentle_offer(_))
         return out
+
+    def _is_danger(self, topic: str) -> bool:
+        meta = self.content.content.catalogue.get(topic)
+        return meta is not None and meta.risk != "none"
+
+    def _is_chat(self, topic: str) -> bool:
+        meta = self.content.content.catalogue.get(topic)
+        return topic == OUT_OF_SCOPE or (meta is not None and meta.area == _CHAT_AREA)
 
     async def _last_risk(self, session: AsyncSession, user: User) -> dict[str, Any]:
         for ev in reversed(await repo.recent_events(session, user=user, limit=self.history_window)):

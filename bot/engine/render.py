@@ -23,6 +23,8 @@ from nlu.languages import LANGS, NATIVE_NAMES, Lang
 
 Rows = tuple[tuple[Button, ...], ...]
 
+HELP_HUMAN = "help_human"
+
 
 def area_title(_: Translator, area: str) -> str:
     titles = {
@@ -71,14 +73,18 @@ def area_menu(_: Translator, content: Content, lang: Lang, area: str) -> Reply:
     return Reply(f"<b>{area_title(_, area)}</b>\n" + _("Choose a topic:"), rows)
 
 
-def topic_answer(_: Translator, content: Content, lang: Lang, topic_id: str) -> Reply:
+def topic_answer(_: Translator, content: Content, lang: Lang, topic_id: str, *,
+                 offer_person: bool = True) -> Reply:
+    """The topic's answer with its related topics as buttons. A related "talk to a person"
+    topic becomes the handoff button itself: someone who presses it wants a person, not a page
+    about one."""
     answer = content.answer(lang, topic_id)
     if answer is None:
         return Reply(_("Sorry, this answer is not available right now. Please choose another topic."),
                      ((menu_button(_),),))
-    buttons = _topic_buttons(content, lang, answer.buttons)
-    rows: list[tuple[Button, ...]] = [(b,) for b in buttons]
-    if topic_id == "help_human":
+    related = [t for t in answer.buttons if t != HELP_HUMAN]
+    rows: list[tuple[Button, ...]] = [(b,) for b in _topic_buttons(content, lang, related)]
+    if offer_person and (topic_id == HELP_HUMAN or HELP_HUMAN in answer.buttons):
         rows.insert(0, (Button(_("👤 Talk to a person"), HANDOFF_YES),))
     rows.append((menu_button(_),))
     return Reply(answer.text, tuple(rows))
@@ -119,4 +125,4 @@ def help_text(_: Translator) -> Reply:
                    "connect you with a hotline operator.\n\n"
                    "Write your question in your own words, or use:\n"
                    "/menu – main menu\n/language – change language\n/human – talk to a person\n"
-                   "/help – this help"), ((menu_button(_),),))
+                   "/cancel – leave the queue for a person\n/help – this help"), ((menu_button(_),),))
