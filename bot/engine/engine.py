@@ -27,7 +27,7 @@ from bot.engine.types import (
 from bot.engine.understand import OUT_OF_SCOPE, Understander, Understanding, clean_text, has_words
 from bot.i18n import Catalogs, Translator
 from bot.storage import repo
-from bot.storage.models import User
+from bot.storage.models import Event, User
 from nlu.languages import Lang, is_lang
 
 log = structlog.get_logger(__name__)
@@ -58,16 +58,19 @@ class Engine:
     async def handle(self, session: AsyncSession, incoming: Incoming) -> Outcome:
         user, created = await repo.get_or_create_user(
             session, transport=incoming.transport, external_id=incoming.external_id)
-        await repo.add_event(session, user=user, direction="in", kind=incoming.kind,
-                             text=incoming.text[:4000] if incoming.kind != "media" else incoming.media_type or "")
+        # The incoming message is stored with what was understood of it, in the same batched
+        # INSERT as the replies at commit: one write per update instead of one per step.
+        inbound = repo.new_event(user=user, direction="in", kind=incoming.kind,
+                                 text=incoming.text[:4000] if incoming.kind != "media" else incoming.media_type or "")
         case_id = await self.handoff.open_case_id(session, user=user)
         if case_id is not None and not (incoming.kind == "command" and incoming.text in {"cancel", "start", "forget"}):
+            session.add(inbound)
             await self.handoff.relay_from_person(session, case_id=case_id, user=user, kind=incoming.kind,
                                                  text=incoming.text, meta={**incoming.meta,
                                                                            "media_type": incoming.media_type})
             return Outcome(lang=self._lang(user), relayed_to_case=case_id)
         if created or user.lang is None:
-            outcome = await self._first_contact(session, user, incoming)
+            outcome = await self._first_contact(session, user, incoming, inbound)
         elif incoming.kind == "command":
             outcome = await self._command(session, user, incoming.text)
         elif incoming.kind == "button":
@@ -78,15 +81,16 @@ class Engine:
                 _("I can only read text messages. Please write your question in words."),
                 ((render.menu_button(_),),))])
         else:
-            outcome = await self._free_text(session, user, incoming.text)
+            outcome = await self._free_text(session, user, incoming.text, inbound)
+        session.add(inbound)
         for reply in outcome.replies:
-            await repo.add_event(session, user=user, direction="out", kind="reply", text=reply.text,
-                                 lang=outcome.lang, topic=outcome.topic)
+            session.add(repo.new_event(user=user, direction="out", kind="reply", text=reply.text,
+                                       lang=outcome.lang, topic=outcome.topic))
         return outcome
 
     # -- first contact and commands ------------------------------------------------------------
 
-    async def _first_contact(self, session: AsyncSession, user: User, incoming: Incoming) -> Outcome:
+    async def _first_contact(self, session: AsyncSession, user: User, incoming: Incoming, inbound: Event) -> Outcome:
         guess = self._hint(incoming.lang_hint)
         text = incoming.text if incoming.kind == "text" else ""
         if text and has_words(text):
@@ -101,7 +105,7 @@ class Engine:
         picker = render.language_picker(_, lang)
         if text and has_words(text):
             # Answer the question straight away: a person in danger must not wait on a menu.
-            answered = await self._free_text(session, user, text)
+            answered = await self._free_text(session, user, text, inbound)
             answered.replies = [welcome, *answered.replies, picker]
             return answered
         return Outcome(lang=lang, replies=[welcome, picker])
@@ -160,7 +164,7 @@ class Engine:
 
     # -- free text -----------------------------------------------------------------------------
 
-    async def _free_text(self, session: AsyncSession, user: User, text: str) -> Outcome:
+    async def _free_text(self, session: AsyncSession, user: User, text: str, inbound: Event) -> Outcome:
         lang = self._lang(user)
         _ = self.catalogs[lang]
         cleaned, _cut = clean_text(text, self.understander.max_chars)
@@ -178,10 +182,8 @@ class Engine:
             lang = user.lang = u.lang
             _ = self.catalogs[lang]
         outcome = self._reply_for(u, lang, _, user.country)
-        await repo.add_event(session, user=user, direction="in", kind="understood", text="",
-                             lang=u.lang, topic=u.decision.topic, confidence=u.decision.confidence,
-                             risk=str(u.risk.level), indicators=list(u.risk.indicators),
-                             evidence=list(_evidence(u)))
+        inbound.lang, inbound.topic, inbound.confidence = u.lang, u.decision.topic, u.decision.confidence
+        inbound.risk, inbound.indicators, inbound.evidence = str(u.risk.level), list(u.risk.indicators), _evidence(u)
         return outcome
 
     def _reply_for(self, u: Understanding, lang: Lang, _: Translator, country: str | None) -> Outcome:
@@ -218,7 +220,7 @@ class Engine:
 
     async def _last_risk(self, session: AsyncSession, user: User) -> dict[str, Any]:
         for ev in reversed(await repo.recent_events(session, user=user, limit=self.history_window)):
-            if ev.kind == "understood" and ev.risk != "none":
+            if ev.direction == "in" and ev.risk != "none":
                 return {"level": ev.risk, "indicators": ev.indicators, "evidence": ev.evidence}
         return {"level": "none", "indicators": [], "evidence": []}
 
@@ -228,7 +230,7 @@ class Engine:
         _ = self.catalogs[lang]
         events = await repo.recent_events(session, user=user, limit=50)
         transcript = [{"at": e.at.isoformat(), "direction": e.direction, "kind": e.kind, "text": e.text,
-                       "topic": e.topic} for e in events if e.kind != "understood"]
+                       "topic": e.topic} for e in events]
         ticket = await self.handoff.request(session, user=user, lang=lang, level=level, indicators=indicators,
                                            evidence=evidence, transcript=transcript)
         log.info("handoff.requested", case=ticket.case_id, level=level, indicators=indicators)
@@ -247,9 +249,9 @@ class Engine:
                        replies=[Reply("\n".join(lines))])
 
 
-def _risk_context(events: list[Any]) -> dict[str, Any]:
-    return {"previous": [e.text for e in events if e.direction == "in" and e.kind == "text"][-5:],
-            "levels": [e.risk for e in events if e.kind == "understood"][-5:]}
+def _risk_context(events: list[Event]) -> dict[str, Any]:
+    said = [e for e in events if e.direction == "in" and e.kind == "text"][-5:]
+    return {"previous": [e.text for e in said], "levels": [e.risk for e in said]}
 
 
 def _evidence(u: Understanding) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.models import Event, HandoffRequest, User, utcnow
 
 
+LAST_SEEN_RESOLUTION = dt.timedelta(minutes=5)
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    """SQLite gives naive datetimes back (stored in UTC); PostgreSQL aware ones."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+
+
 async def get_user(session: AsyncSession, *, transport: str, external_id: str) -> User | None:
     return await session.scalar(
         select(User).where(User.transport == transport, User.external_id == external_id))
@@ -20,7 +29,10 @@ async def get_user(session: AsyncSession, *, transport: str, external_id: str) -
 async def get_or_create_user(session: AsyncSession, *, transport: str, external_id: str) -> tuple[User, bool]:
     user = await get_user(session, transport=transport, external_id=external_id)
     if user is not None:
-        user.last_seen_at = utcnow()
+        now = utcnow()
+        # Refreshed at most every few minutes: an UPDATE on every message costs a round trip.
+        if _aware(user.last_seen_at) < now - LAST_SEEN_RESOLUTION:
+            user.last_seen_at = now
         return user, False
     user = User(transport=transport, external_id=external_id)
     try:
@@ -34,12 +46,21 @@ async def get_or_create_user(session: AsyncSession, *, transport: str, external_
     return user, True
 
 
+def new_event(*, user: User, direction: str, kind: str, text: str, lang: str | None = None,
+              topic: str | None = None, confidence: float | None = None, risk: str = "none",
+              indicators: Sequence[str] = (), evidence: Sequence[dict[str, Any]] = ()) -> Event:
+    """An event not yet added to a session (the caller adds it when its fields are final)."""
+    return Event(user_id=user.id, direction=direction, kind=kind, text=text, lang=lang, topic=topic,
+                 confidence=confidence, risk=risk, indicators=list(indicators), evidence=list(evidence),
+                 at=utcnow())
+
+
 async def add_event(session: AsyncSession, *, user: User, direction: str, kind: str, text: str,
                     lang: str | None = None, topic: str | None = None, confidence: float | None = None,
                     risk: str = "none", indicators: Sequence[str] = (),
                     evidence: Sequence[dict[str, Any]] = ()) -> Event:
-    ev = Event(user_id=user.id, direction=direction, kind=kind, text=text, lang=lang, topic=topic,
-               confidence=confidence, risk=risk, indicators=list(indicators), evidence=list(evidence))
+    ev = new_event(user=user, direction=direction, kind=kind, text=text, lang=lang, topic=topic,
+                   confidence=confidence, risk=risk, indicators=indicators, evidence=evidence)
     session.add(ev)
     return ev
 
