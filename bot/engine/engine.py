@@ -198,7 +198,7 @@ class Engine:
         if out.risk == "high" and self._is_chat(topic):
             topic = next((t for t, c in u.parse.ranking if c >= 0.05 and not self._is_chat(t)), OUT_OF_SCOPE)
             out.topic = topic
-        if d.kind == "match" and topic != OUT_OF_SCOPE or out.risk == "high" and self._is_danger(topic):
+        if (d.kind == "match" and topic != OUT_OF_SCOPE) or (out.risk == "high" and self._is_danger(topic)):
             # With any risk the offer of a person comes in its own reply: one such button only.
             out.replies.append(render.topic_answer(_, content, lang, topic, offer_person=out.risk == "none"))
         elif d.kind == "ambiguous" and out.risk != "high":

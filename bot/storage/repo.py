@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Event, HandoffRequest, User, utcnow
 
-
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=5)
 
 
