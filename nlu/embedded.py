@@ -20,6 +20,7 @@ import itertools
 import os
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,8 @@ def build_pipeline(c: float = 1.0, folds: int = 5) -> Pipeline:
     )
     # Temperature scaling (one parameter, fitted on out-of-fold scores) keeps the SVM's
     # ranking and turns its scores into probabilities; ensemble=False keeps one SVM trained on
-    # all the data, which is both the most accurate and the fastest to apply.
+    # all the data: in cross-validation as accurate as the uncalibrated SVM (per-class sigmoid
+    # calibration cost a point of macro-F1) and one model to apply instead of five.
     calibrated = CalibratedClassifierCV(LinearSVC(C=c), cv=folds, method="temperature", ensemble=False)
     return Pipeline([("features", features), ("clf", calibrated)])
 
@@ -124,7 +126,7 @@ class EmbeddedModel:
 
 def fit_classifier(texts: Sequence[str], intents: Sequence[str]) -> Pipeline:
     """Train a classifier on raw example texts; calibration folds shrink for tiny classes."""
-    smallest = min(list(intents).count(i) for i in set(intents))
+    smallest = min(Counter(intents).values())
     pipeline = build_pipeline(folds=max(2, min(5, smallest)))
     pipeline.fit([prepare(t) for t in texts], list(intents))
     return pipeline

@@ -16,7 +16,7 @@ cases.yaml:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,7 +26,7 @@ from nlu.languages import LANGS, Lang, content_folder
 from nlu.problems import Problem
 from nlu.risk.detector import RiskDetector
 from nlu.risk.model import Indicator, RiskAssessment, RiskContext, RiskLevel
-from nlu.risk.rules import Loc, load_all, load_yaml_lines
+from nlu.risk.rules import Loc, Rule, RuleSet, load_all, load_yaml_lines, rules_path
 
 CaseKind = Literal["must_trigger", "must_not_trigger"]
 
@@ -135,13 +135,69 @@ def all_cases(content_dir: Path) -> tuple[list[Case], list[Problem]]:
 
 
 def check_risk(content_dir: Path) -> list[Problem]:
-    """Problems in the rules files, then every failing case as `cases.yaml:LINE: error: ...`."""
+    """Problems in the rules files, then every failing case as `cases.yaml:LINE: error: ...`.
+
+    A rule left out because of a mistake (a misspelt indicator) makes many cases fail. Those
+    are not listed one by one: one line per refused rule and cases file, placed on the
+    rule's own line in rules.yaml ("↳ 45 cases in ru/risk/cases.yaml fail because ..."), so
+    the rule's error comes first and the follow-on failures do not bury it. The same when a
+    whole rules file cannot be read."""
     rulesets, problems = load_all(content_dir)
     detector = RiskDetector(rulesets, problems=problems)
+    refused = [r for rs in rulesets for r in rs.refused]
+    repaired = RiskDetector([replace(rs, rules=rs.rules + rs.refused) for rs in rulesets]) \
+        if refused else None
+    unread = _unread_files(content_dir, rulesets, problems)
     cases, more = all_cases(content_dir)
     problems += more
+    follow_on: dict[tuple[Path, int, str, Path], list[Case]] = {}
+    failures: list[Problem] = []
     for case in cases:
         _got, wrong = run_case(detector, case)
-        if wrong:
-            problems.append(Problem(case.path, case.line, wrong))
-    return problems
+        if not wrong:
+            continue
+        cause = _cause(case, repaired, refused, unread)
+        if cause is None:
+            failures.append(Problem(case.path, case.line, wrong))
+        else:
+            follow_on.setdefault((*cause, case.path), []).append(case)
+    for (path, line, why, cases_file), failed in follow_on.items():
+        first = failed[0]
+        where = "/".join(cases_file.parts[-3:])
+        problems.append(Problem(path, line, (
+            f"↳ {len(failed)} case{'s' if len(failed) > 1 else ''} in {where} "
+            f"fail{'' if len(failed) > 1 else 's'} because {why} "
+            f"(first: line {first.line}, \"{first.text}\"); fix the error above first")))
+    return problems + failures
+
+
+def _unread_files(content_dir: Path, rulesets: list[RuleSet],
+                  problems: list[Problem]) -> list[tuple[Path, int]]:
+    """Rules files that could not be read at all, with the line of their first problem."""
+    loaded = {rs.lang for rs in rulesets}
+    out: list[tuple[Path, int]] = []
+    for lang in LANGS:
+        if lang in loaded:
+            continue
+        path = rules_path(content_dir, lang)
+        line = next((p.line for p in problems if p.path == path and p.is_error), 1)
+        out.append((path, line))
+    return out
+
+
+def _cause(case: Case, repaired: RiskDetector | None, refused: list[Rule],
+           unread: list[tuple[Path, int]]) -> tuple[Path, int, str] | None:
+    """Why a case fails when the reason is a rule that was left out: the refused rule that
+    matches it once repaired, or else a rules file that could not be read."""
+    if repaired is not None:
+        context = RiskContext(previous=case.context) if case.context else None
+        got = repaired.assess(case.text, case.lang, context=context)
+        matched_ids = {e.rule_id for e in got.evidence}
+        for rule in refused:
+            if rule.id in matched_ids:
+                name = rule.id.split(":", 1)[1]
+                return rule.path, rule.line, f"rule {name!r} was refused"
+    if unread:
+        path, line = unread[0]
+        return path, line, f"{'/'.join(path.parts[-3:])} could not be loaded"
+    return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from nlu.risk.model import Indicator
@@ -28,6 +28,7 @@ class Plan:
     groups_of: Mapping[int, tuple[tuple[int, int], ...]]  # term id -> (rule, part) pairs
     unless_of: Mapping[int, tuple[int, ...]]  # term id -> rules it cancels
     roles: Mapping[int, frozenset[Role]]
+    near_of: Mapping[int, tuple[int, ...]] = field(default_factory=dict)  # ... cancels nearby
 
     @classmethod
     def build(cls, rulesets: Iterable[RuleSet]) -> Plan:
@@ -36,6 +37,7 @@ class Plan:
         terms: dict[int, Term] = {}
         groups_of: dict[int, list[tuple[int, int]]] = {}
         unless_of: dict[int, list[int]] = {}
+        near_of: dict[int, list[int]] = {}
         roles: dict[int, set[Role]] = {}
         for r, rule in enumerate(rules):
             for g, group in enumerate(rule.groups):
@@ -46,6 +48,9 @@ class Plan:
             for term in rule.unless:
                 terms[term.id] = term
                 unless_of.setdefault(term.id, []).append(r)
+            for term in rule.unless_near:
+                terms[term.id] = term
+                near_of.setdefault(term.id, []).append(r)
         for rs in sets:
             for role, items in (("question", rs.questions), ("question_end", rs.question_ends),
                                 ("condition", rs.conditions),
@@ -57,7 +62,8 @@ class Plan:
         return cls(rules, tuple(terms.values()),
                    {k: tuple(v) for k, v in groups_of.items()},
                    {k: tuple(v) for k, v in unless_of.items()},
-                   {k: frozenset(v) for k, v in roles.items()})
+                   {k: frozenset(v) for k, v in roles.items()},
+                   {k: tuple(v) for k, v in near_of.items()})
 
 
 @dataclass(frozen=True)
@@ -143,13 +149,16 @@ def scan(index: TermIndex, plan: Plan, t: Tokens) -> Scan:
     sents = t.sentences
     parts: dict[int, list[list[Occurrence]]] = {}  # rule -> occurrences of each of its parts
     unless: dict[int, set[int]] = {}  # rule -> sentences where its `unless` occurs
+    near: dict[int, list[Occurrence]] = {}  # rule -> occurrences of its `unless_near`
     by_role: dict[Role, list[Occurrence]] = {}
-    for occ in index.find(t.words):
+    for occ in index.find(t.words, t.clauses):
         tid = occ.term.id
         for r, g in plan.groups_of.get(tid, ()):
             parts.setdefault(r, [[] for _ in plan.rules[r].groups])[g].append(occ)
         for r in plan.unless_of.get(tid, ()):
             unless.setdefault(r, set()).add(sents[occ.start])
+        for r in plan.near_of.get(tid, ()):
+            near.setdefault(r, []).append(occ)
         for role in plan.roles.get(tid, ()):
             by_role.setdefault(role, []).append(occ)
 
@@ -172,11 +181,12 @@ def scan(index: TermIndex, plan: Plan, t: Tokens) -> Scan:
         rule, occs = plan.rules[r], parts[r]
         if not all(occs):
             continue
-        found = _rule_hits(rule, occs, unless.get(r, set()), t)
+        found = _rule_hits(rule, occs, unless.get(r, set()), t, near.get(r, ()))
         hits += found
         # The words of a rule are there but negated ("паспорт не забирали") or explained by
-        # its `unless` ("не выпускают из России из-за штрафа"): the classifier, which sees
-        # neither, must not escalate this indicator either.
+        # its `unless` ("не выпускают из России из-за штрафа", "паспорт забрали в
+        # консульстве"): the classifier, which sees neither, must not escalate this
+        # indicator either.
         if not found and _rule_hits(rule, occs, set(), t, cancelled_too=True):
             cancelled.add(rule.indicator)
     return Scan(tuple(hits),
@@ -185,15 +195,16 @@ def scan(index: TermIndex, plan: Plan, t: Tokens) -> Scan:
                             id(o) in ending)
                       for o in frames),
                 _sentences(reports, sents), _sentences(third, sents),
-                frozenset(sents[t.start:]), frozenset(cancelled), bool(by_role.get("reassurance")))
+                frozenset(sents[t.start:]), frozenset(cancelled),
+                any(not o.negated for o in by_role.get("reassurance", ())))
 
 
 def _sentences(occs: Iterable[Occurrence], sents: Sequence[int]) -> frozenset[int]:
     return frozenset(sents[o.start] for o in occs)
 
 
-def _rule_hits(rule: Rule, parts: list[list[Occurrence]], unless: set[int], t: Tokens, *,
-               cancelled_too: bool = False) -> list[Hit]:
+def _rule_hits(rule: Rule, parts: list[list[Occurrence]], unless: set[int], t: Tokens,
+               near: Sequence[Occurrence] = (), *, cancelled_too: bool = False) -> list[Hit]:
     """The rule's matches; with `cancelled_too`, also those a negation cancels."""
     groups: list[list[tuple[int, int, int]]] = []
     for g, occs in enumerate(parts):
@@ -208,13 +219,21 @@ def _rule_hits(rule: Rule, parts: list[list[Occurrence]], unless: set[int], t: T
         if e <= t.start:  # entirely in earlier messages: judged when they were sent
             continue
         covered = frozenset(sents[s:e])
-        if covered & unless:
+        if covered & unless or any(_next_to(o, s, e, rule.near, t) for o in near):
             continue
         hits.append(Hit(rule, s, e, covered, t.clauses[s], t.clauses[e - 1],
                         " ".join(t.words[s:e])[:MAX_TEXT]))
         if len(hits) >= MAX_HITS_PER_RULE:
             break
     return hits
+
+
+def _next_to(occ: Occurrence, start: int, end: int, near: int, t: Tokens) -> bool:
+    """`occ` lies inside the span start..end or at most `near` words outside it, within the
+    clauses the span covers ("паспорт забрали в консульстве", not "..., идти в консульство")."""
+    if occ.start < start - near or occ.end > end + near:
+        return False
+    return t.clauses[start] <= t.clauses[occ.start] <= t.clauses[end - 1]
 
 
 def _windows(groups: list[list[tuple[int, int, int]]], within: int) -> list[tuple[int, int]]:

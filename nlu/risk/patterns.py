@@ -189,28 +189,31 @@ class TermIndex:
         if tok.isdigit():
             yield from self.number
 
-    def find(self, toks: Sequence[str]) -> list[Occurrence]:
-        """Every occurrence of every term in `toks`, with its negation worked out."""
+    def find(self, toks: Sequence[str], clauses: Sequence[int] | None = None) -> list[Occurrence]:
+        """Every occurrence of every term in `toks`, with its negation worked out. With
+        `clauses` (the clause of each token), a negation word in another clause does not
+        count: "нет, паспорт у меня" is not a negated "паспорт у меня"."""
         out: list[Occurrence] = []
         for i, tok in enumerate(toks):
             tok = tok[:MAX_TOKEN]
             for term in self._candidates(tok):
-                self._add(out, term, toks, i, False)
+                self._add(out, term, toks, i, False, clauses)
             for p in self._neg_prefixes:
                 if tok.startswith(p) and len(tok) > len(p) + 2:
                     for term in self._candidates(tok[len(p):]):
                         if term.negation is not None and p in term.negation.prefixes:
-                            self._add(out, term, toks, i, True)
+                            self._add(out, term, toks, i, True, clauses)
         return out
 
     @staticmethod
-    def _add(out: list[Occurrence], term: Term, toks: Sequence[str], i: int, neg: bool) -> None:
+    def _add(out: list[Occurrence], term: Term, toks: Sequence[str], i: int, neg: bool,
+             clauses: Sequence[int] | None) -> None:
         prefixes = term.negation.prefixes if term.negation is not None else ()
         found = _match_rest(term.words, 1, toks, i + 1, [i], prefixes)
         if found is not None:
             pos, neg_rest = found
             out.append(Occurrence(term, i, pos[-1] + 1,
-                                  neg or neg_rest or _negated(term, toks, pos)))
+                                  neg or neg_rest or _negated(term, toks, pos, clauses)))
 
 
 def _match_rest(words: Sequence[WordPat], k: int, toks: Sequence[str], at: int, pos: list[int],
@@ -237,18 +240,23 @@ def _match_rest(words: Sequence[WordPat], k: int, toks: Sequence[str], at: int, 
     return _match_rest(words, k + 1, toks, at + 1, [*pos, at], prefixes, neg)
 
 
-def _negated(term: Term, toks: Sequence[str], pos: Sequence[int]) -> bool:
+def _negated(term: Term, toks: Sequence[str], pos: Sequence[int],
+             clauses: Sequence[int] | None = None) -> bool:
     """`pos`: the token position of each word of the term that is not a gap."""
     start, end = pos[0], pos[-1] + 1
     neg = term.negation
     if neg is None:
         return False
     if not term.starts_negated:
-        for tok in toks[max(0, start - neg.window):start]:
-            if any(p.matches(tok) for p in neg.before):
+        for at in range(max(0, start - neg.window), start):
+            if clauses is not None and clauses[at] != clauses[start]:
+                continue
+            if any(p.matches(toks[at]) for p in neg.before):
                 return True
-    for tok in toks[end:end + neg.window]:
-        if any(p.matches(tok) for p in neg.after):
+    for at in range(end, min(len(toks), end + neg.window)):
+        if clauses is not None and clauses[at] != clauses[end - 1]:
+            continue
+        if any(p.matches(toks[at]) for p in neg.after):
             return True
     if neg.forms:
         words = [w for w in term.words if w.kind != "gap"]

@@ -7,7 +7,10 @@ work, because a typo in one rule must not switch off danger detection.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +61,12 @@ class RuleSpec(BaseModel):
     all: list[str | list[str]] | None = Field(default=None, min_length=2)
     within: int = Field(default=6, ge=1, le=30)
     unless: list[str] = []
+    # Like `unless`, but only next to the match: inside it, or up to `near` words before or
+    # after it in the same part of the sentence. "паспорт забрали в консульстве" is not
+    # retention, while in "хозяин забрал паспорт, что делать, идти в консульство?" the
+    # consulate is too far away to cancel anything.
+    unless_near: list[str] = []
+    near: int = Field(default=3, ge=0, le=10)
     negatable: bool = True
     ignore_questions: bool = False
     note: str = ""
@@ -83,6 +92,8 @@ class Rule:
     # Counts even inside a question frame: "если уйдёшь, убью" is a threat, and "что делать,
     # если не хочу жить" is a cry for help.
     ignore_questions: bool = False
+    unless_near: tuple[Term, ...] = ()
+    near: int = 3
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,10 @@ class RuleSet:
     reports: tuple[Term, ...] = ()
     third_party: tuple[Term, ...] = ()
     reassurance: tuple[Term, ...] = ()
+    # Rules left out because of a problem, repaired as far as possible (closest indicator,
+    # word list or level). Never used to assess a message: only to tell an editor which
+    # failing cases follow from a refused rule.
+    refused: tuple[Rule, ...] = ()
 
 
 def rules_path(content_dir: Path, lang: Lang) -> Path:
@@ -136,6 +151,7 @@ class _Loader:
         self.problems: list[Problem] = []
         self.words: dict[str, tuple[Term, ...]] = {}
         self.used: set[str] = set()
+        self.refused: list[Rule] = []
 
     def line(self, loc: Loc) -> int:
         for end in range(len(loc), -1, -1):
@@ -182,13 +198,15 @@ class _Loader:
             seen.add(rule.id)
         for name in sorted(set(self.words) - self.used):
             self.error(("words", name), f"word list @{name} is not used by any rule", "warning")
+        # Reassurance can be negated: "паспорт так и не вернули" is no "паспорт вернули".
         return RuleSet(self.lang, self.path, tuple(rules),
                        self.terms(spec.questions, ("questions",), None),
                        self.terms(spec.question_ends, ("question_ends",), None),
                        self.terms(spec.conditions, ("conditions",), None),
                        self.terms(spec.reports, ("reports",), None),
                        self.terms(spec.third_party, ("third_party",), None),
-                       self.terms(spec.reassurance, ("reassurance",), None))
+                       self.terms(spec.reassurance, ("reassurance",), negation),
+                       tuple(self.refused))
 
     def negation(self, spec: NegationSpec) -> Negation:
         def pats(items: list[str], key: str) -> tuple[WordPat, ...]:
@@ -206,13 +224,19 @@ class _Loader:
         return Negation(pats(spec.before, "before"), pats(spec.after, "after"),
                         pats(spec.forms, "forms"), spec.window, prefixes)
 
-    def terms(self, patterns: list[str], loc: Loc, negation: Negation | None) -> tuple[Term, ...]:
+    def terms(self, patterns: list[str], loc: Loc, negation: Negation | None, *,
+              lenient: bool = False) -> tuple[Term, ...]:
+        """The compiled patterns; `lenient` (for repairing a refused rule) reports nothing,
+        skips bad patterns and reads an unknown word list as the closest known one."""
         out: list[Term] = []
         for k, text in enumerate(patterns):
             if text.startswith("@"):
                 name = text[1:]
+                if name not in self.words and lenient:
+                    name = next(iter(difflib.get_close_matches(name, list(self.words), 1, 0.6)), "")
                 if name not in self.words:
-                    self.error((*loc, k), f"unknown word list {text!r} (define it under `words:`)")
+                    if not lenient:
+                        self.error((*loc, k), f"unknown word list {text!r} (define it under `words:`)")
                     continue
                 self.used.add(name)
                 out.extend(self.words[name])
@@ -220,33 +244,69 @@ class _Loader:
             try:
                 out.append(make_term(next(self.ids), text, negation))
             except PatternError as exc:
-                self.error((*loc, k), str(exc))
+                if not lenient:
+                    self.error((*loc, k), str(exc))
         return tuple(out)
 
     def rule(self, raw: dict[str, Any], i: int, negation: Negation) -> Rule | None:
         base: Loc = ("rules", i)
+        known = len(self.problems)
         try:
             spec = RuleSpec.model_validate(raw)
         except ValidationError as exc:
             self.validation(exc, base)
+            self.repair(raw, i, negation, known)
             return None
+        built = self.build(spec, base, negation)
+        if built is None:
+            if len(self.problems) == known:  # not already explained by a bad pattern
+                self.error(base, f"rule {spec.id!r} has an empty part and is left out")
+            self.repair(raw, i, negation, known)
+        return built
+
+    def build(self, spec: RuleSpec, base: Loc, negation: Negation, *,
+              lenient: bool = False) -> Rule | None:
         neg = negation if spec.negatable else None
-        known = len(self.problems)
         groups: list[tuple[Term, ...]] = []
         if spec.any is not None:
-            groups.append(self.terms(spec.any, (*base, "any"), neg))
+            groups.append(self.terms(spec.any, (*base, "any"), neg, lenient=lenient))
         else:
             for j, entry in enumerate(spec.all or []):
                 items = entry if isinstance(entry, list) else [entry]
-                groups.append(self.terms(items, (*base, "all", j), neg))
+                groups.append(self.terms(items, (*base, "all", j), neg, lenient=lenient))
         if not all(groups):
-            if len(self.problems) == known:  # not already explained by a bad pattern
-                self.error(base, f"rule {spec.id!r} has an empty part and is left out")
             return None
-        level = RiskLevel(spec.level)
-        return Rule(f"{self.lang}:{spec.id}", self.lang, spec.indicator, level, tuple(groups),
-                    spec.within, self.terms(spec.unless, (*base, "unless"), None),
-                    self.path, self.line(base), spec.ignore_questions)
+        return Rule(f"{self.lang}:{spec.id}", self.lang, spec.indicator, RiskLevel(spec.level),
+                    tuple(groups), spec.within,
+                    self.terms(spec.unless, (*base, "unless"), None, lenient=lenient),
+                    self.path, self.line(base), spec.ignore_questions,
+                    self.terms(spec.unless_near, (*base, "unless_near"), None, lenient=lenient),
+                    spec.near)
+
+    def repair(self, raw: Any, i: int, negation: Negation, known: int) -> None:
+        """Keep a best-effort copy of a refused rule (see `RuleSet.refused`), its `line` that
+        of its last error (`self.problems[known:]`), where the failures it causes are told."""
+        line = max((p.line for p in self.problems[known:]), default=self.line(("rules", i)))
+        if not isinstance(raw, dict):
+            return
+        fixed = {k: v for k, v in raw.items() if k in RuleSpec.model_fields}
+        rule_id = re.sub(r"[^a-z0-9_]", "_", str(fixed.get("id") or f"rule_{i + 1}").lower())
+        fixed["id"] = rule_id or f"rule_{i + 1}"
+        indicators = [x.value for x in Indicator]
+        if fixed.get("indicator") not in indicators:
+            close = difflib.get_close_matches(str(fixed.get("indicator")), indicators, 1, 0.0)
+            fixed["indicator"] = close[0] if close else indicators[0]
+        if fixed.get("level") not in ("elevated", "high"):
+            fixed["level"] = "high"
+        try:
+            spec = RuleSpec.model_validate(fixed)
+        except ValidationError:
+            return
+        before = len(self.problems)
+        built = self.build(spec, ("rules", i), negation, lenient=True)
+        del self.problems[before:]
+        if built is not None:
+            self.refused.append(dataclasses.replace(built, line=line))
 
 
 def load_yaml_lines(path: Path) -> tuple[Any, dict[Loc, int]]:
