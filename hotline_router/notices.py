@@ -76,6 +76,13 @@ def closed(_: TranslatorLike) -> str:
              "again. To reach a person later, send /human.")
 
 
+def handled_by_person(_: TranslatorLike) -> str:
+    """Answer to a command or button while a case is open (the bot itself stays silent)."""
+    return _("A person from the hotline is handling your conversation: what you write here goes "
+             "to them, and the bot does not answer by itself. To leave the queue and talk to the "
+             "bot again, send /cancel.")
+
+
 def reopened(_: TranslatorLike) -> str:
     return _("An operator has reopened your request: your messages go to the hotline again. "
              "To leave the queue, send /cancel.")

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline_router import cases, claims, notices, queue
 from hotline_router.auth import audit
+from hotline_router.events import CaseChange
 from hotline_router.models import Alert, Case, CaseEvent, Message, Note, Operator
+from hotline_router.retention import PURGED_ID
 from hotline_router.service import Hotline
 
 
@@ -33,6 +35,11 @@ class CaseView:
     can_act: bool = False  # reply, note, transfer, close
     can_claim: bool = False
     can_reopen: bool = False
+    purged: bool = False  # past the retention period: the conversation was deleted
+
+
+def _name(op: Operator) -> str:
+    return op.display_name or op.username
 
 
 def actor(op: Operator) -> cases.Actor:
@@ -96,13 +103,18 @@ class Operations:
                                             .order_by(CaseEvent.id))).all()
             ops = (await session.scalars(select(Operator).order_by(Operator.username))).all()
             holder = case.status == "assigned" and (case.assigned_to == op.id or op.is_supervisor)
+            purged = case.external_id == PURGED_ID
             return CaseView(case, list(msgs), list(notes), list(events),
                             [o for o in ops if o.active], {o.id: o.username for o in ops},
                             can_act=holder, can_claim=case.status == "queued",
-                            can_reopen=case.status == "closed")
+                            can_reopen=case.status == "closed" and not purged, purged=purged)
         return await self._run(op, case_id, ip, "view", fn, audited)
 
-    async def claim(self, op: Operator, case_id: int, *, ip: str) -> str:
+    def _told(self, kind: str, case_id: int, op: Operator, via: str, **detail: str) -> None:
+        """Tell observers (the operators' forum) after the commit."""
+        self.h.events.emit(CaseChange(kind, case_id, by=_name(op), via=via, detail=detail))
+
+    async def claim(self, op: Operator, case_id: int, *, ip: str, via: str = "console") -> str:
         async def fn(session: AsyncSession, case: Case) -> str:
             team = self.h.routing.team(case.team)
             if (not op.is_supervisor and case.status == "queued"
@@ -118,9 +130,11 @@ class Operations:
             return result
         result: str = await self._run(op, case_id, ip, "claim", fn)
         self.h.outbox_changed()
+        if result == "claimed":
+            self._told("claimed", case_id, op, via)
         return result
 
-    async def claim_next(self, op: Operator, *, ip: str) -> int | None:
+    async def claim_next(self, op: Operator, *, ip: str, via: str = "console") -> int | None:
         capacity = max((t.capacity for t in self.h.routing.teams if queue.serves(op, t.id)), default=1)
         async with self.h.sessions.begin() as session:
             if not op.is_supervisor and await queue.open_count(session, op.id) >= capacity:
@@ -134,10 +148,14 @@ class Operations:
             audit(session, operator=op, action="claim_next", now=self.h.clock(), ip=ip,
                   case_id=case.id if case else None)
         self.h.outbox_changed()
-        return case.id if case else None
+        if case is None:
+            return None
+        self._told("claimed", case.id, op, via)
+        return case.id
 
-    async def reply(self, op: Operator, case_id: int, text: str, *, ip: str) -> int:
-        text = text.strip()
+    async def reply(self, op: Operator, case_id: int, text: str, *, ip: str, via: str = "console") -> int:
+        # Browsers send a line break as CR LF but count it as one character (maxlength).
+        text = text.replace("\r\n", "\n").strip()
         if not text:
             raise ActionError(400, "The reply is empty.")
         if len(text) > self.h.settings.max_reply_chars:
@@ -152,6 +170,7 @@ class Operations:
             return msg.id
         message_id: int = await self._run(op, case_id, ip, "reply", fn)
         self.h.outbox_changed()  # committed: now the worker may send it
+        self.h.events.emit(CaseChange("replied", case_id, by=_name(op), via=via, text=text))
         return message_id
 
     async def note(self, op: Operator, case_id: int, text: str, *, ip: str) -> None:
@@ -164,8 +183,8 @@ class Operations:
         await self._run(op, case_id, ip, "note", fn)
 
     async def transfer(self, op: Operator, case_id: int, *, team: str | None = None,
-                       operator: str | None = None, ip: str) -> None:
-        async def fn(session: AsyncSession, case: Case) -> None:
+                       operator: str | None = None, ip: str, via: str = "console") -> None:
+        async def fn(session: AsyncSession, case: Case) -> dict[str, str] | None:
             if not op.is_supervisor:
                 _holder(op, case)
             now = self.h.clock()
@@ -173,16 +192,21 @@ class Operations:
                 target = await session.scalar(select(Operator).where(Operator.username == operator))
                 if target is None or not target.active:
                     raise ActionError(400, "No such active operator.")
-                await cases.transfer_to_operator(session, case, operator_id=target.id,
-                                                 actor=actor(op), now=now)
+                if await cases.transfer_to_operator(session, case, operator_id=target.id,
+                                                    actor=actor(op), now=now):
+                    return {"to_operator": _name(target)}
             elif team and team in {t.id for t in self.h.routing.teams}:
-                await cases.transfer_to_team(session, case, team=team, actor=actor(op), now=now)
+                if await cases.transfer_to_team(session, case, team=team, actor=actor(op), now=now):
+                    return {"to_team": self.h.routing.team(team).name}
             else:
                 raise ActionError(400, "Choose a team or an operator to transfer to.")
-        await self._run(op, case_id, ip, "transfer", fn)
+            return None
+        moved: dict[str, str] | None = await self._run(op, case_id, ip, "transfer", fn)
+        if moved:
+            self._told("transferred", case_id, op, via, **moved)
 
     async def close(self, op: Operator, case_id: int, *, outcome: str, tags: Sequence[str],
-                    ip: str) -> bool:
+                    ip: str, via: str = "console") -> bool:
         routing = self.h.routing
         if outcome not in routing.outcomes:
             raise ActionError(400, "Choose an outcome code before closing.")
@@ -203,10 +227,15 @@ class Operations:
             return done
         done: bool = await self._run(op, case_id, ip, "close", fn)
         self.h.outbox_changed()
+        if done:
+            self._told("closed", case_id, op, via, outcome=outcome)
         return done
 
-    async def reopen(self, op: Operator, case_id: int, *, ip: str) -> None:
+    async def reopen(self, op: Operator, case_id: int, *, ip: str, via: str = "console") -> None:
         async def fn(session: AsyncSession, case: Case) -> None:
+            if case.external_id == PURGED_ID:
+                raise ActionError(409, "This case is past the retention period: its conversation "
+                                       "was deleted, so it cannot be reopened.")
             now = self.h.clock()
             sla = self.h.sla_due(case.level, case.team, now)
             if not await cases.reopen(session, case, actor=actor(op), sla_due_at=sla, now=now):
@@ -216,6 +245,7 @@ class Operations:
                                    now=now, direction="system")
         await self._run(op, case_id, ip, "reopen", fn)
         self.h.outbox_changed()
+        self._told("reopened", case_id, op, via)
 
     async def ack_alert(self, op: Operator, alert_id: int, *, ip: str) -> None:
         if not op.is_supervisor:

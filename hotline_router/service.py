@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline_router import cases, notices
 from hotline_router.config import HotlineSettings
+from hotline_router.events import CaseChange, CaseEvents, after_commit
 from hotline_router.models import Case, utcnow
 from hotline_router.queue import estimate, team_loads
 from hotline_router.relay import DeliveryWorker, SenderRegistry
@@ -26,6 +27,9 @@ from hotline_router.sla import ConsoleNotifier, Notifier, Watcher
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], dt.datetime]
+# What a person sends during a handoff that would get an answer from the bot at other times:
+# they get a short notice that a person handles the conversation (and how to leave).
+TOLD_WHO_ANSWERS = ("command", "button")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Hotline:
                                        max_attempts=settings.delivery_max_attempts,
                                        interval_s=settings.delivery_interval_s)
         self.notifiers: list[Notifier] = [ConsoleNotifier(sessions, clock)]
+        # Claims, transfers, closes and replies, told after the commit (e.g. to the forum).
+        self.events = CaseEvents()
         self.watcher = Watcher(sessions, lambda: self.routing, catalogs=catalogs,
                                notifiers=self.notifiers, sla_minutes=settings.sla_minutes.for_level,
                                clock=clock, interval_s=settings.watch_interval_s,
@@ -133,10 +139,20 @@ class HotlineHandoff:
             text = f"[{meta.get('media_type') or 'media'}] {text}".strip()
         elif kind == "button":
             text = f"[button] {text}"
-        cases.add_incoming(session, case, kind=kind, text=text, now=self.hotline.clock())
+        now = self.hotline.clock()
+        cases.add_incoming(session, case, kind=kind, text=text, now=now)
+        if kind in TOLD_WHO_ANSWERS:
+            # /menu, /help, /human again, an old button: the bot does not answer them while a
+            # person owns the conversation, so the person is told why (delivered after the
+            # commit, in order with the operator's replies).
+            cases.enqueue_outgoing(session, case, now=now, direction="system",
+                                   text=notices.handled_by_person(self.hotline.translator(case.lang)))
+            after_commit(session, self.hotline.outbox_changed)
 
     async def cancel(self, session: AsyncSession, *, user: cases.PersonLike) -> bool:
         case = await cases.cancel_by_person(session, user.id, self.hotline.clock())
         if case is not None:
             log.info("hotline.cancelled", case=case.id)
+            change = CaseChange("cancelled", case.id, via="person")
+            after_commit(session, lambda: self.hotline.events.emit(change))
         return case is not None

@@ -134,6 +134,8 @@ def build_telegram(services: Services, *, bot: Bot | None = None, redis: Any | N
     if s.operators_chat_id is not None and services.hotline is not None:
         forum = ForumRelay(bot, services.sessions, operators,
                            describe=lambda case_id: _describe_case(services, case_id))
+        # Claims, transfers, closes and console replies show in the case's topic.
+        services.hotline.events.subscribe(forum.on_case_change)
     dp, flood = build_dispatcher(services, i18n=i18n, limiter=limiter, operators=operators, forum=forum,
                                  redis=redis)
     sender = TelegramSender(bot, forum=forum, sessions=services.sessions)

@@ -2,7 +2,8 @@
 fetched through the bot (getFile) when an operator asks: nothing is downloaded in advance.
 
 Mounted on the console application (same login, same rights: an operator who may view the
-case may open its files; every opening is audited as a case view).
+case may open its files; every opening is audited as a case view). The case page links each
+file from the message that brought it (`TelegramAttachments`, the console's AttachmentSource).
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.telegram.models import HandoffFile
+from hotline_router.console.attachments import Attachment
+from hotline_router.console.keys import ATTACHMENTS
 
 MAX_BYTES = 20 * 1024 * 1024  # the Bot API serves files up to 20 MB
 BOT_KEY: web.AppKey[Bot] = web.AppKey("telegram_bot", Bot)
@@ -82,7 +86,25 @@ async def open_file(request: web.Request) -> web.Response:
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
+def index_url(case_id: int) -> str:
+    return f"/console/telegram/files/{case_id}"
+
+
+class TelegramAttachments:
+    """The files of a case for the console's case page (links to `open_file`)."""
+
+    def index_url(self, case_id: int) -> str:
+        return index_url(case_id)
+
+    async def attachments(self, session: AsyncSession, case_id: int) -> list[Attachment]:
+        rows = (await session.scalars(select(HandoffFile).where(HandoffFile.case_id == case_id)
+                                      .order_by(HandoffFile.id))).all()
+        return [Attachment(media_type=f.media_type, url=f"{index_url(case_id)}/{f.id}", name=f.file_name or "")
+                for f in rows]
+
+
 def mount(app: web.Application, bot: Bot) -> None:
     app[BOT_KEY] = bot
+    app[ATTACHMENTS] = TelegramAttachments()
     app.router.add_get("/console/telegram/files/{case_id}", list_files)
     app.router.add_get("/console/telegram/files/{case_id}/{file_id}", open_file)

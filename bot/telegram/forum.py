@@ -6,6 +6,11 @@ recreated and the message sent again; "not enough rights" / "not a forum" switch
 off with one clear log line (the bot must be an admin with can_manage_topics); a group that
 became a supergroup (`TelegramMigrateToChat`) is followed to its new id; two first messages
 at once cannot create two topics (a lock per case here, a unique case_id across processes).
+
+The group and the console are one queue: `on_case_change` (subscribed to the hotline's
+events) writes a line in the topic when a case is claimed, transferred, closed or reopened,
+wherever that was done, renames the topic after its state ("Case #12 · Dilnoza", "Case #12 ·
+closed"), closes and reopens it with the case, and mirrors replies sent from the console.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.engine.types import Button, Incoming
 from bot.telegram.models import ForumTopic
 from bot.telegram.privacy import FORGOTTEN_NOTE
-from bot.telegram.render import keyboard
+from bot.telegram.render import keyboard, split_text
+from hotline_router.events import CaseChange
+from hotline_router.readable import describe
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -48,6 +55,37 @@ class OperatorsChat:
     @property
     def enabled(self) -> bool:
         return self.chat_id is not None and self.broken is None
+
+
+TOPIC_NAME_LIMIT = 128
+
+
+def change_line(change: CaseChange) -> str | None:
+    """The line the topic gets for a change of the case (None: nothing to say)."""
+    d, by = change.detail, change.by or "an operator"
+    where = " in the console" if change.via == "console" else ""
+    if change.kind == "claimed":
+        return f"✋ Claimed by {by}{where}."
+    if change.kind == "transferred":
+        target = d.get("to_operator") or (f"the {d['to_team']} queue" if d.get("to_team") else "another queue")
+        return f"↪ Transferred by {by}{where} to {target}."
+    if change.kind == "closed":
+        return f"✔ Closed by {by}{where}: {d.get('outcome', '')}."
+    if change.kind == "reopened":
+        return f"↩ Reopened by {by}{where}: the case is waiting in the queue again."
+    if change.kind == "cancelled":
+        return "🚪 The person left the queue (/cancel): the case is closed."
+    if change.kind == "replied" and change.via != "forum":  # a reply typed in the topic is there already
+        return f"💬 {by} (console): {change.text}"
+    return None
+
+
+def topic_name(change: CaseChange) -> str | None:
+    """The topic's name after a change of state, so the group's list shows who has what."""
+    d = change.detail
+    state = {"claimed": change.by, "closed": "closed", "cancelled": "closed", "reopened": "waiting",
+             "transferred": d.get("to_operator") or "waiting"}.get(change.kind)
+    return f"Case #{change.case_id} · {state}"[:TOPIC_NAME_LIMIT] if state else None
 
 
 def case_buttons(case_id: int) -> list[list[Button]]:
@@ -171,8 +209,8 @@ class ForumRelay:
         elif isinstance(message_id, int):
             await self._into_topic(case_id, person_chat_id, lambda chat, thread: self.bot.copy_message(
                 chat, person_chat_id, message_id, message_thread_id=thread))
-        else:
-            label = html.escape(f"[{incoming.kind}] {incoming.text}")
+        else:  # a button press: its payload in words ("[button] topic: docs_patent")
+            label = html.escape(describe(incoming.kind, incoming.text).text)
             await self._into_topic(case_id, person_chat_id, lambda chat, thread: self.bot.send_message(
                 chat, label[:4000], message_thread_id=thread))
 
@@ -180,8 +218,25 @@ class ForumRelay:
         """A line for the operators in the case's topic (if it has one)."""
         thread = await self.thread_of(case_id)
         if thread is not None:
-            await self._quietly(lambda chat: self.bot.send_message(
-                chat, html.escape(text), message_thread_id=thread))
+            for part in split_text(html.escape(text, quote=False)):
+                await self._quietly(lambda chat, p=part: self.bot.send_message(  # type: ignore[misc]
+                    chat, p, message_thread_id=thread))
+
+    async def on_case_change(self, change: CaseChange) -> None:
+        """The queue changed (in the console or here): keep the case's topic in step."""
+        thread = await self.thread_of(change.case_id)
+        if thread is None or not self.chat.enabled:
+            return  # no topic for this case (the forum came later, or it is off)
+        if change.kind == "reopened":
+            await self._quietly(lambda chat: self.bot.reopen_forum_topic(chat, thread))
+        line = change_line(change)
+        if line is not None:
+            await self.note(change.case_id, line)
+        name = topic_name(change)
+        if name is not None:
+            await self._quietly(lambda chat: self.bot.edit_forum_topic(chat, thread, name=name))
+        if change.kind in ("closed", "cancelled"):
+            await self._quietly(lambda chat: self.bot.close_forum_topic(chat, thread))
 
     async def forgotten(self, case_id: int | None, topics: Sequence[tuple[int, int]]) -> None:
         """/forget: the topics (copies of what the person wrote) go, a note stays."""

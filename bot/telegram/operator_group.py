@@ -1,6 +1,8 @@
 """Journey: operators in the forum supergroup. A reply in a case's topic goes to the person
 (through the hotline outbox, like a console reply); Claim and Close act on the same queue as
 the console. Only members linked to a console account (`hamroh telegram link-operator`) act.
+The topic's lines about claims and closes come from the queue's events (ForumRelay.
+on_case_change), the same whether the action was taken here or in the console.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from bot.telegram.models import OperatorLink
 from bot.telegram.render import Responder, keyboard
 
 IP = "telegram"  # what the audit log shows as the origin of forum actions
+VIA = "forum"  # how the queue's events name this place (a reply typed here is not mirrored back)
 
 
 async def _operator(session: AsyncSession, telegram_user_id: int) -> Any | None:
@@ -59,7 +62,7 @@ async def on_topic_message(message: Message, session: AsyncSession, responder: R
     from hotline_router.operations import ActionError
 
     try:
-        await operations.reply(op, case_id, message.text, ip=IP)
+        await operations.reply(op, case_id, message.text, ip=IP, via=VIA)
     except ActionError as e:
         refused = f"Not sent: {e.message}"  # `e` is unbound once the except block ends
         responder.later(lambda: message.reply(refused))
@@ -80,9 +83,8 @@ async def on_action(query: CallbackQuery, session: AsyncSession, responder: Resp
     try:
         if data.startswith(CLAIM):
             case_id = int(data.removeprefix(CLAIM))
-            await operations.claim(op, case_id, ip=IP)
+            await operations.claim(op, case_id, ip=IP, via=VIA)
             responder.later(lambda: query.answer("Claimed: you hold this case."))
-            responder.after_flush.append(lambda: forum.note(case_id, f"✋ Claimed by {op.display_name}."))
         elif data.startswith(CLOSE):
             case_id = int(data.removeprefix(CLOSE))
             outcomes = operations.h.routing.outcomes
@@ -92,12 +94,10 @@ async def on_action(query: CallbackQuery, session: AsyncSession, responder: Resp
         elif data.startswith(OUTCOME):
             case_text, index = data.removeprefix(OUTCOME).split(":")
             case_id, outcome = int(case_text), operations.h.routing.outcomes[int(index)]
-            await operations.close(op, case_id, outcome=outcome, tags=[], ip=IP)
+            await operations.close(op, case_id, outcome=outcome, tags=[], ip=IP, via=VIA)
             responder.later(lambda: query.answer("Closed."))
             responder.later(lambda: query.bot.edit_message_reply_markup(  # type: ignore[union-attr]
                 chat_id=chat_id, message_id=message_id, reply_markup=None))
-            responder.after_flush.append(lambda: forum.note(
-                case_id, f"✔ Closed by {op.display_name}: {outcome}."))
         else:
             responder.later(lambda: query.answer("This button is no longer active."))
     except ActionError as e:

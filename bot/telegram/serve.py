@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.telegram import files, privacy
 from bot.telegram.commands import set_commands
 from bot.telegram.factory import TelegramApp, build_telegram
+from bot.telegram.forum import ForumRelay
 from bot.telegram.webhook import RedisDedupe, StoringRequestHandler, UpdateStore
 
 log = structlog.get_logger(__name__)
@@ -96,11 +97,19 @@ async def _console(tg: TelegramApp, services: Services) -> web.AppRunner | None:
     return runner
 
 
-async def _purge_events(services: Services) -> None:
+async def purge_expired(services: Services, forum: ForumRelay | None = None) -> privacy.Retention:
+    """The retention job: conversation events, and closed hotline cases with their files and
+    forum topics, older than `retention_days` (what /start promises)."""
+    days = services.settings.retention_days
+    now = services.hotline.clock() if services.hotline is not None else None
     async with services.sessions.begin() as session:
-        n = await privacy.purge_old_events(session, days=services.settings.retention_days)
-    if n:
-        log.info("retention.purged", events=n, days=services.settings.retention_days)
+        done = await privacy.purge_expired(session, days=days, now=now)
+    if forum is not None and done.topics:
+        await forum.forgotten(None, done.topics)  # the topics copied the person's messages
+    if done.anything:
+        log.info("retention.purged", events=done.events, cases=done.cases, messages=done.messages,
+                 files=done.files, topics=len(done.topics), days=days)
+    return done
 
 
 async def run(settings: Settings, *, understander: Understander | None = None,
@@ -120,7 +129,7 @@ async def run(settings: Settings, *, understander: Understander | None = None,
             loop.add_signal_handler(sig, stop.set)
     runtime = None
     console = None
-    tasks = [asyncio.create_task(_every(6 * 3600.0, lambda: _purge_events(services), "retention"))]
+    tasks = [asyncio.create_task(_every(6 * 3600.0, lambda: purge_expired(services, tg.forum), "retention"))]
     try:
         if services.hotline is not None:
             from hotline_router.runtime import HotlineRuntime
@@ -157,6 +166,9 @@ async def run(settings: Settings, *, understander: Understander | None = None,
             await runtime.stop()
         if console is not None:
             await console.cleanup()
+        if services.hotline is not None:
+            with contextlib.suppress(TimeoutError):  # forum lines still on their way
+                await asyncio.wait_for(services.hotline.events.drain(), 5.0)
         await tg.bot.session.close()
         if redis is not None:
             await redis.aclose()

@@ -17,7 +17,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from hotline_router import auth, operators
+from hotline_router import auth, operators, readable
 from hotline_router.console import views
 from hotline_router.console.keys import KEYS, LIMITER, OPERATOR, OPS, SETTINGS, TOKEN, ConsoleConfig
 from hotline_router.operations import Operations
@@ -73,7 +73,13 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
             raise web.HTTPSeeOther("/console/login")
         raise web.HTTPUnauthorized(text="Your session has ended: log in again.")
     if request.method == "POST":
-        form = await request.post()
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            # Over the form size limit: nothing was read, so say how to get the text back.
+            return await views.error_page(request, 413, "The form is too large and was not sent. "
+                                                        "Use your browser's Back button: your text "
+                                                        "is still in the box; shorten it and send again.")
         submitted = form.get("csrf_token")
         if not request.app[KEYS].csrf_ok(token, submitted if isinstance(submitted, str) else None):
             return await views.error_page(request, 403, "The form has expired or did not come "
@@ -106,6 +112,7 @@ def make_app(hotline: Hotline, console: ConsoleSettingsLike, *, keys: auth.Keys 
                                autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["waited"] = lambda value: _minutes(value, hotline.clock())
     env.filters["hhmm"] = lambda value: value.strftime("%d.%m %H:%M UTC") if value else ""
+    env.globals["readable"] = readable.describe
     views.add_routes(app)
     static = app.router.add_static("/console/static/", HERE / "static", append_version=True,
                                    name="static")

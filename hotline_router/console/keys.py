@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from hotline_router.auth import Keys, RateLimiter
+from hotline_router.console.attachments import AttachmentSource
 from hotline_router.models import Operator
 from hotline_router.operations import Operations
 
@@ -23,6 +24,8 @@ OPS = web.AppKey("hotline_ops", Operations)
 KEYS = web.AppKey("hotline_keys", Keys)
 LIMITER = web.AppKey("hotline_limiter", RateLimiter)
 SETTINGS = web.AppKey("hotline_console", ConsoleConfig)
+# Set by a transport that can open what people sent (bot.telegram.files.mount).
+ATTACHMENTS: web.AppKey[AttachmentSource] = web.AppKey("hotline_attachments")
 # Set by the authentication middleware on every request.
 OPERATOR: web.RequestKey[Operator | None] = web.RequestKey("hotline_operator")
 TOKEN: web.RequestKey[str | None] = web.RequestKey("hotline_session_token")

@@ -10,9 +10,10 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from hotline_router import auth, operators, queue, stats
-from hotline_router.console.keys import KEYS, LIMITER, OPERATOR, OPS, SETTINGS, TOKEN
+from hotline_router.console.attachments import pair
+from hotline_router.console.keys import ATTACHMENTS, KEYS, LIMITER, OPERATOR, OPS, SETTINGS, TOKEN
 from hotline_router.models import Operator
-from hotline_router.operations import ActionError, Operations
+from hotline_router.operations import ActionError, CaseView, Operations
 
 
 def _ops(request: web.Request) -> Operations:
@@ -148,15 +149,33 @@ async def claim_next(request: web.Request) -> web.StreamResponse:
 # -- one case ------------------------------------------------------------------------------------
 
 
-async def case_page(request: web.Request) -> web.Response:
+async def _case_context(request: web.Request, view: CaseView, **extra: Any) -> dict[str, Any]:
+    """What the case page and its live conversation part need, files included."""
+    source = request.app.get(ATTACHMENTS)
+    files, files_url = {}, None
+    if source is not None:
+        async with _ops(request).h.sessions() as session:
+            files = pair(view.messages, await source.attachments(session, view.case.id))
+        files_url = source.index_url(view.case.id)
+    return _context(request, v=view, c=view.case, files=files, files_url=files_url, **extra)
+
+
+async def _render_case(request: web.Request, view: CaseView, *, status: int = 200, draft: str = "",
+                       reply_error: str = "") -> web.Response:
     ops = _ops(request)
+    context = await _case_context(
+        request, view, teams=ops.h.routing.teams, outcomes=ops.h.routing.outcomes,
+        tags=ops.h.routing.tags, max_reply=ops.h.settings.max_reply_chars, draft=draft,
+        reply_error=reply_error)
+    return aiohttp_jinja2.render_template("case.html", request, context, status=status)
+
+
+async def case_page(request: web.Request) -> web.Response:
     try:
-        view = await ops.view(_op(request), _case_id(request), ip=_ip(request))
+        view = await _ops(request).view(_op(request), _case_id(request), ip=_ip(request))
     except ActionError as exc:
         return await error_page(request, exc.status, exc.message)
-    return aiohttp_jinja2.render_template("case.html", request, _context(
-        request, v=view, c=view.case, teams=ops.h.routing.teams, outcomes=ops.h.routing.outcomes,
-        tags=ops.h.routing.tags, max_reply=ops.h.settings.max_reply_chars))
+    return await _render_case(request, view)
 
 
 async def case_conversation(request: web.Request) -> web.Response:
@@ -165,7 +184,19 @@ async def case_conversation(request: web.Request) -> web.Response:
     except ActionError as exc:
         raise web.HTTPForbidden(text=exc.message) from exc
     return aiohttp_jinja2.render_template("_conversation.html", request,
-                                          _context(request, v=view, c=view.case))
+                                          await _case_context(request, view))
+
+
+async def reply_refused(request: web.Request, case_id: int, text: str, exc: ActionError) -> web.Response:
+    """A refused reply (too long, not claimed...) never loses what the operator typed: the case
+    page comes back with the text in the box and the reason above it."""
+    if exc.status in (403, 404):  # not a case this operator may see: nothing to show it on
+        return await error_page(request, exc.status, exc.message)
+    try:
+        view = await _ops(request).view(_op(request), case_id, ip=_ip(request), audited=False)
+    except ActionError:
+        return await error_page(request, exc.status, exc.message)
+    return await _render_case(request, view, status=exc.status, draft=text, reply_error=exc.message)
 
 
 async def case_action(request: web.Request) -> web.StreamResponse:
@@ -177,7 +208,10 @@ async def case_action(request: web.Request) -> web.StreamResponse:
         if action == "claim":
             await ops.claim(op, case_id, ip=ip)
         elif action == "reply":
-            await ops.reply(op, case_id, field("text"), ip=ip)
+            try:
+                await ops.reply(op, case_id, field("text"), ip=ip)
+            except ActionError as exc:
+                return await reply_refused(request, case_id, field("text"), exc)
         elif action == "note":
             await ops.note(op, case_id, field("text"), ip=ip)
         elif action == "transfer":

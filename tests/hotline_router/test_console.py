@@ -197,3 +197,75 @@ async def test_security_headers(client: TestClient) -> None:
     assert resp.headers["Cache-Control"] == "no-store"
     cookie = resp.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+async def _claimed_case(client: TestClient, hotline: Hotline) -> int:
+    alice = await operator(hotline, "alice")
+    case_id = (await raise_case(hotline, await person(hotline, "p"))).case_id
+    from hotline_router.operations import Operations
+
+    await Operations(hotline).claim(alice, case_id, ip="t")
+    assert await login(client, "alice") == 303
+    return case_id
+
+
+async def test_reply_box_is_limited_in_the_browser(client: TestClient, sqlite_hotline: Hotline) -> None:
+    case_id = await _claimed_case(client, sqlite_hotline)
+    page = await (await client.get(f"/console/cases/{case_id}")).text()
+    box = re.search(r"<textarea name=\"text\" id=\"reply-text\"[^>]*>", page)
+    assert box is not None
+    assert 'maxlength="4000"' in box[0] and 'data-counter="reply-count"' in box[0]
+    assert 'id="reply-count"' in page and "0 / 4000" in page  # the counter, updated by console.js
+    script = await (await client.get("/console/static/console.js")).text()
+    assert "data-counter" in script and "maxlength" in script
+
+
+async def test_an_oversized_reply_keeps_the_typed_text(client: TestClient, sqlite_hotline: Hotline) -> None:
+    case_id = await _claimed_case(client, sqlite_hotline)
+    token = await csrf(client)
+    typed = "Здравствуйте! <b>Важно</b>: " + "очень длинный ответ " * 200  # over 4000 characters
+    resp = await client.post(f"/console/cases/{case_id}/reply", data={"csrf_token": token, "text": typed})
+    assert resp.status == 413
+    page = await resp.text()
+    assert "too long" in page and 'id="reply-error"' in page
+    box = re.search(r'<textarea name="text" id="reply-text"[^>]*>(.*?)</textarea>', page, re.S)
+    assert box is not None
+    import html
+
+    assert html.unescape(box[1]) == typed  # every character kept, escaped in the page
+    assert f"{len(typed)} / 4000" in page and "<b>Важно</b>" not in page
+    assert f"Case #{case_id}" in page  # the case itself, not a bare error page
+    async with sqlite_hotline.sessions() as session:
+        assert (await session.scalars(select(Message).where(Message.direction == "out"))).all() == []
+
+
+async def test_line_breaks_count_once_like_in_the_browser(client: TestClient, sqlite_hotline: Hotline) -> None:
+    case_id = await _claimed_case(client, sqlite_hotline)
+    token = await csrf(client)
+    text = "строка\r\n" * 500  # 3500 characters in the box; 4000 as the browser sends them
+    resp = await client.post(f"/console/cases/{case_id}/reply", data={"csrf_token": token, "text": text})
+    assert resp.status == 200
+    async with sqlite_hotline.sessions() as session:
+        out = (await session.scalars(select(Message.text).where(Message.direction == "out"))).all()
+    assert len(out) == 1 and "\r" not in out[0]
+
+
+async def test_a_refused_reply_on_an_unclaimed_case_keeps_the_text(client: TestClient,
+                                                                   sqlite_hotline: Hotline) -> None:
+    await operator(sqlite_hotline, "alice")
+    case_id = (await raise_case(sqlite_hotline, await person(sqlite_hotline, "p"))).case_id
+    assert await login(client, "alice") == 303
+    token = await csrf(client)
+    resp = await client.post(f"/console/cases/{case_id}/reply",
+                             data={"csrf_token": token, "text": "Мы вам поможем"})
+    assert resp.status == 409
+    page = await resp.text()
+    assert "Claim the case first" in page and 'id="reply-draft"' in page and "Мы вам поможем" in page
+
+
+async def test_a_form_over_the_size_limit_says_how_to_get_the_text_back(
+        client: TestClient, sqlite_hotline: Hotline) -> None:
+    case_id = await _claimed_case(client, sqlite_hotline)
+    token = await csrf(client)
+    resp = await client.post(f"/console/cases/{case_id}/reply", data={"csrf_token": token, "text": "x" * 70_000})
+    assert resp.status == 413 and "Back button" in await resp.text()

@@ -127,6 +127,9 @@ async def test_out_of_hours_gets_numbers_at_once(hotline: Hotline) -> None:
     assert ticket.out_of_hours and ticket.eta_minutes is None
     text = "\n".join(ticket.notices)
     assert "+7 966 031-22-22" in text and "112" in text and "19.03" in text
+    # Each number with what it is (domain brief, section 4): the Ministry's line is the 495 one.
+    assert "+7 966 031-22-22 (Московский регион)" in text
+    assert "+7 495 967-98-44 (горячая линия Минтруда Таджикистана, 9:00–18:00 по Москве)" in text
     case = await _case(hotline, ticket.case_id)
     assert case.status == "queued" and case.out_of_hours
     # Not high risk: the SLA clock starts when the Tajik team opens (09:00 Moscow = 06:00 UTC)

@@ -57,6 +57,33 @@ def test_phone_numbers_come_from_the_domain_brief() -> None:
             assert number in digits, f"{phone.number} of {team.id} is not in the brief"
 
 
+MINISTRY = "+7 495 967-98-44"  # the Ministry of Labour's hotline in Russia (brief, section 4)
+MINISTRY_WORDS = ("минтруд", "министерств", "вазорат", "vazirlig", "ministry")
+REGION_LINES = {"+7 966 031-22-22": ("москов", "маскав", "moskva"),
+                "+7 936 174-19-92": ("москов", "маскав", "moskva"),
+                "+7 926 311-52-53": ("поволж", "волга", "volga")}
+
+
+def test_phone_labels_say_what_each_number_is() -> None:
+    """Only the 495 number is the Ministry's line; the 966/936 lines are the Moscow region's
+    and the 926 line the Volga region's, in every language of the out-of-hours notice."""
+    routing = load_routing(ROOT / "content" / "hotline" / "routing.yaml")
+    seen = set()
+    for team in routing.teams:
+        for phone in team.phones:
+            seen.add(phone.number)
+            for lang in ("tg", "ru", "uz"):
+                label = phone.label.get(lang, "").lower()
+                assert label, f"{phone.number} of {team.id} has no {lang} label"
+                is_ministry = any(w in label for w in MINISTRY_WORDS)
+                assert is_ministry == (phone.number == MINISTRY), f"{phone.number} ({lang}): {label}"
+                if phone.number == MINISTRY:
+                    assert "9:00" in label and "18:00" in label  # its hours, Moscow time
+                if phone.number in REGION_LINES:
+                    assert any(w in label for w in REGION_LINES[phone.number]), f"{phone.number}: {label}"
+    assert {MINISTRY, *REGION_LINES} <= seen
+
+
 def test_problems_are_reported_with_lines(tmp_path: Path) -> None:
     bad = tmp_path / "routing.yaml"
     bad.write_text("""fallback: nobody

@@ -25,7 +25,23 @@
         .finally(function () { busy = false; });
     }, every);
   }
+  // A text box with maxlength and data-counter="<id>" shows "typed / limit" as the operator
+  // types (maxlength already stops typing or pasting past the limit; a text kept after a
+  // refused send may be longer, and the counter then says so).
+  function counter(box) {
+    var out = document.getElementById(box.getAttribute("data-counter"));
+    var max = parseInt(box.getAttribute("maxlength") || "0", 10);
+    if (!out || !max) return;
+    function update() {
+      var n = box.value.length;
+      out.textContent = n + " / " + max + (n > max ? " (too long by " + (n - max) + ")" : "");
+      out.classList.toggle("over", n > max);
+    }
+    box.addEventListener("input", update);
+    update();
+  }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-poll]").forEach(poll);
+    document.querySelectorAll("textarea[data-counter]").forEach(counter);
   });
 })();

@@ -114,6 +114,29 @@ class BotMethods:
         self.topics.setdefault(chat_id, {})[thread] = str(params.get("name", ""))
         return {"message_thread_id": thread, "name": params.get("name", ""), "icon_color": 7322096}
 
+    def _topic_or_error(self, params: dict[str, Any]) -> tuple[int, int] | web.Response:
+        chat_id, thread = int(params.get("chat_id") or 0), int(params.get("message_thread_id") or 0)
+        if thread not in self.topics.get(chat_id, {}):
+            return self._error(400, "Bad Request: message thread not found")
+        return chat_id, thread
+
+    def _m_editForumTopic(self, params: dict[str, Any]) -> Any:
+        found = self._topic_or_error(params)
+        if isinstance(found, web.Response):
+            return found
+        chat_id, thread = found
+        if "name" in params:
+            self.topics[chat_id][thread] = str(params["name"])
+        return True
+
+    def _m_closeForumTopic(self, params: dict[str, Any]) -> Any:
+        found = self._topic_or_error(params)
+        return found if isinstance(found, web.Response) else True
+
+    def _m_reopenForumTopic(self, params: dict[str, Any]) -> Any:
+        found = self._topic_or_error(params)
+        return found if isinstance(found, web.Response) else True
+
     def _m_deleteForumTopic(self, params: dict[str, Any]) -> bool:
         self.topics.get(int(params.get("chat_id") or 0), {}).pop(int(params.get("message_thread_id") or 0), None)
         return True

@@ -124,6 +124,29 @@ async def test_operator_reply_to_a_person_who_blocked_the_bot_is_undelivered(
         assert "blocked" in (msg.error or "")
 
 
+async def test_commands_during_a_handoff_reach_the_operator_and_get_a_notice(
+        services: Services, fake_api: FakeBotAPI) -> None:
+    """/menu, /help and /human again go to the operator, and the person is told (in their
+    language) that a person handles the conversation and how to leave: never silence."""
+    async with polling(services):
+        await _start(fake_api, lang="tg")
+        fake_api.send_text(PERSON, "/human")
+        await fake_api.wait_for("sendMessage", chat_id=PERSON, where=lambda c: "/cancel" in c.text)
+        before = len(fake_api.texts_to(PERSON))
+        for command in ("/menu", "/help", "/human"):
+            fake_api.send_text(PERSON, command)
+        notices = await fake_api.wait_for("sendMessage", chat_id=PERSON, count=before + 3)
+        for notice in notices[before:]:
+            assert "хати боварӣ" in notice.text and "/cancel" in notice.text  # Tajik
+            assert not notice.buttons()  # not the menu, not the help text
+        async with services.sessions() as session:
+            relayed = (await session.execute(select(Message.kind, Message.text).where(
+                Message.direction == "in").order_by(Message.id))).all()
+        assert [tuple(r) for r in relayed] == [("command", "menu"), ("command", "help"), ("command", "human")]
+        async with services.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(Case)) == 1  # no second case
+
+
 async def test_forget_after_confirmation_deletes_and_closes_the_case(services: Services, fake_api: FakeBotAPI) -> None:
     from bot.storage.models import Event, User
     from hotline_router.models import Alert

@@ -12,7 +12,8 @@ from bot.app import Services
 from bot.engine.types import Incoming
 from bot.telegram.models import ForumTopic, OperatorLink
 from hotline_router import operators
-from hotline_router.models import Case
+from hotline_router.models import Case, Operator
+from hotline_router.operations import Operations
 from tests.bot.telegram.conftest import eventually, polling
 from tests.bot.telegram.fake_bot_api import FakeBotAPI
 
@@ -142,7 +143,7 @@ async def test_two_first_messages_at_once_make_one_topic(services: Services, fak
     await _setup(services)
     async with polling(services) as tg:
         await _handoff(fake_api)
-        await fake_api.wait_for("createForumTopic")
+        await fake_api.wait_for("sendMessage", chat_id=OPS)  # the card: the topic row is stored
         case = await _case(services)
         assert tg.forum is not None
         async with services.sessions.begin() as session:  # as if the first creation had not happened
@@ -184,3 +185,67 @@ async def test_link_operator_command(services: Services, tmp_path: object) -> No
     result = await asyncio.to_thread(runner.invoke, telegram_group, ["link-operator", "nobody", "1"],
                                      obj=services.settings)
     assert result.exit_code != 0 and "operators add" in result.output
+
+
+async def _farrukh(services: Services) -> Operator:
+    async with services.sessions() as session:
+        op = await session.scalar(select(Operator).where(Operator.username == "farrukh"))
+    assert op is not None
+    return op
+
+
+async def test_console_actions_keep_the_topic_in_step(services: Services, fake_api: FakeBotAPI) -> None:
+    """Claim, transfer, reply and close in the console show in the case's topic, so the group
+    and the console tell the same story."""
+    assert services.hotline is not None
+    await _setup(services)
+    async with polling(services):
+        await _handoff(fake_api)
+        card = (await fake_api.wait_for("sendMessage", chat_id=OPS))[0]
+        thread = card.params["message_thread_id"]
+        case, op = await _case(services), await _farrukh(services)
+        in_topic = lambda text: lambda c: c.params.get("message_thread_id") == thread and text in c.text  # noqa: E731
+        # A button pressed during the handoff reads as words in the topic, and the person is told
+        # that a person handles the conversation.
+        fake_api.press(PERSON, "t:docs_patent")
+        await fake_api.wait_for("sendMessage", chat_id=OPS, where=in_topic("[button] topic: docs_patent"))
+        await fake_api.wait_for("sendMessage", chat_id=PERSON, where=lambda c: "/cancel" in c.text
+                                and "человек с горячей линии" in c.text)
+        ops = Operations(services.hotline)
+        await ops.claim(op, case.id, ip="test")
+        await fake_api.wait_for("sendMessage", chat_id=OPS, where=in_topic("✋ Claimed by Farrukh in the console."))
+        await fake_api.wait_for("editForumTopic", where=lambda c: c.params.get("name") == f"Case #{case.id} · Farrukh")
+        await ops.reply(op, case.id, "Здравствуйте, <я> здесь", ip="test")
+        await fake_api.wait_for("sendMessage", chat_id=OPS,
+                                where=in_topic("💬 Farrukh (console): Здравствуйте, &lt;я&gt; здесь"))
+        # A reply typed in the topic reaches the person and is not mirrored back into the topic.
+        fake_api.topic_message(OPS, thread, OPERATOR_TG, "Пишу из группы")
+        await fake_api.wait_for("sendMessage", chat_id=PERSON, where=lambda c: "Пишу из группы" in c.text)
+        await ops.transfer(op, case.id, team="general", ip="test")
+        await fake_api.wait_for("sendMessage", chat_id=OPS, where=in_topic("↪ Transferred by Farrukh in the "
+                                                                          "console to the"))
+        await fake_api.wait_for("editForumTopic", where=lambda c: c.params.get("name") == f"Case #{case.id} · waiting")
+        await ops.claim(op, case.id, ip="test")
+        await ops.close(op, case.id, outcome="advice_given", tags=[], ip="test")
+        await fake_api.wait_for("closeForumTopic", where=lambda c: c.params.get("message_thread_id") == thread)
+        await services.hotline.events.drain()
+        lines = [c.text for c in fake_api.calls_of("sendMessage", OPS) if c.params.get("message_thread_id") == thread]
+        closed = lines.index("✔ Closed by Farrukh in the console: advice_given.")
+        assert closed == len(lines) - 1  # said before the topic was closed
+        assert not [t for t in lines if "(console): Пишу из группы" in t]
+        assert fake_api.topics[OPS][thread] == f"Case #{case.id} · closed"
+        # Reopened from the console: the topic opens again.
+        await ops.reopen(op, case.id, ip="test")
+        await fake_api.wait_for("reopenForumTopic", where=lambda c: c.params.get("message_thread_id") == thread)
+        await fake_api.wait_for("sendMessage", chat_id=OPS, where=in_topic("↩ Reopened by Farrukh"))
+
+
+async def test_leaving_the_queue_closes_the_topic(services: Services, fake_api: FakeBotAPI) -> None:
+    await _setup(services)
+    async with polling(services):
+        await _handoff(fake_api)
+        card = (await fake_api.wait_for("sendMessage", chat_id=OPS))[0]
+        fake_api.send_text(PERSON, "/cancel")
+        await fake_api.wait_for("sendMessage", chat_id=OPS, where=lambda c: "left the queue" in c.text)
+        close = await fake_api.wait_for("closeForumTopic")
+        assert close[0].params["message_thread_id"] == card.params["message_thread_id"]

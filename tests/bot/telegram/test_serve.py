@@ -85,6 +85,11 @@ async def test_polling_service_with_console_file_links(db_url: str, fake_api: Fa
                                                            "csrf_token": token[1]})
             listing = await http.get(f"{base}/console/telegram/files/{case.id}")
             assert listing.status == 200 and "photo" in await listing.text()
+            # The case page links the file from the message that brought it, with its type.
+            page_text = await (await http.get(f"{base}/console/cases/{case.id}")).text()
+            assert f'href="/console/telegram/files/{case.id}/{record.id}" class="file-link">open the photo' \
+                in page_text
+            assert "[photo]" in page_text and f'href="/console/telegram/files/{case.id}"' in page_text
             got = await http.get(f"{base}/console/telegram/files/{case.id}/{record.id}")
             assert got.status == 200 and await got.read() == b"\xff\xd8jpeg bytes"
             assert fake_api.calls_of("getFile")[0].params["file_id"] == "PHOTO1"

@@ -66,3 +66,12 @@ def test_bad_patterns(bad: str) -> None:
 def test_suffix_of_cyrillic_is_not_read_as_word_start() -> None:
     # normalize() writes a word-initial "е" as "ye"; inside a word it is "e".
     assert compile_pattern("*ет") == (WordPat("suffix", "et"),)
+
+
+def test_negation_stays_in_its_clause() -> None:
+    index = TermIndex()
+    index.add(make_term(0, "паспорт у меня", Negation(before=compile_pattern("нет"))))
+    toks = ["net", "pasport", "u", "menya"]
+    assert [o.negated for o in index.find(toks)] == [True]
+    # "Нет, паспорт у меня": the "нет" answers the question, it does not negate the words.
+    assert [o.negated for o in index.find(toks, [0, 1, 1, 1])] == [False]

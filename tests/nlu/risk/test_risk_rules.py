@@ -115,3 +115,98 @@ def test_bad_case_entry(tmp_path: Path) -> None:
     assert len(problems) == 1
     assert problems[0].line == 3
     assert "level" in problems[0].message
+
+
+OTHER_RULE = """\
+rules:
+  - id: unrelated
+    indicator: deception
+    level: elevated
+    any: [qqqzzz]
+"""
+
+
+def _ru_only(tmp_path: Path, ru: str, *, cases: str | None = None) -> Path:
+    """Only the Russian file has real rules, so the other files cannot make a case pass."""
+    root = _content(tmp_path, ru, cases=cases)
+    for folder in ("tj", "uz"):
+        (root / folder / "risk" / "rules.yaml").write_text(OTHER_RULE, "utf-8")
+    return root
+
+
+NEAR_RULE = """\
+rules:
+  - id: passport_taken
+    indicator: retention_of_documents
+    level: high
+    all: [паспорт*, забрал*]
+    unless_near: [консульств*]
+"""
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("паспорт забрали в консульстве", "none"),  # right after the match
+    ("в консульстве забрали паспорт", "none"),  # right before it
+    ("хозяин забрал паспорт, что делать, идти в консульство", "high"),  # another clause
+    ("хозяин забрал паспорт и я потом пошёл в консульство", "high"),  # too far away
+])
+def test_unless_near_only_cancels_next_to_the_match(tmp_path: Path, text: str, level: str) -> None:
+    detector = RiskDetector.load(_ru_only(tmp_path, NEAR_RULE))
+    assert not detector.problems
+    got = detector.assess(text, "ru", ranking=[("rights_passport_taken", 0.95)])
+    assert got.level == level  # cancelled words also keep the classifier quiet
+
+
+FOLLOW_ON_CASES = """\
+must_trigger:
+  - хозяин забрал паспорт
+  - забрали паспорт у меня
+  - text: паспорт забрал бригадир
+    level: high
+  - меня заперли
+must_not_trigger:
+  - как получить патент
+"""
+
+
+def test_a_refused_rule_is_reported_before_the_cases_it_breaks(tmp_path: Path) -> None:
+    bad = GOOD_RULE.replace("retention_of_documents", "retention_of_document")
+    root = _ru_only(tmp_path, bad, cases=FOLLOW_ON_CASES)
+    # sorted the way `hamroh content check` prints them
+    problems = sorted((p for p in check_risk(root) if p.is_error),
+                      key=lambda p: (str(p.path), p.line, p.message))
+    shown = [f"{p.path.name}:{p.line}: {p.message}" for p in problems]
+    assert len(shown) == 3, shown
+    assert shown[0].startswith("cases.yaml:6: ")  # a real failure: no rule for it at all
+    assert "меня заперли" in shown[0]
+    assert shown[1].startswith("rules.yaml:3: unknown indicator 'retention_of_document'")
+    assert shown[2] == ('rules.yaml:3: ↳ 3 cases in ru/risk/cases.yaml fail because rule '
+                        '\'passport_taken\' was refused (first: line 2, "хозяин забрал паспорт"); '
+                        'fix the error above first')
+
+
+def test_a_misspelt_word_list_is_repaired_for_the_summary(tmp_path: Path) -> None:
+    rules = """\
+words:
+  passport: [паспорт*]
+rules:
+  - id: passport_taken
+    indicator: retention_of_documents
+    level: high
+    all: ["@pasport", забрал*]
+"""
+    problems = [p for p in check_risk(_ru_only(tmp_path, rules, cases=FOLLOW_ON_CASES))
+                if p.is_error]
+    messages = [p.message for p in problems]
+    assert messages[0] == "unknown word list '@pasport' (define it under `words:`)"
+    assert messages[1].startswith("↳ 3 cases in ru/risk/cases.yaml fail because rule "
+                                  "'passport_taken' was refused")
+    assert len(messages) == 3  # plus "меня заперли", which no rule ever caught
+
+
+def test_an_unreadable_rules_file_is_one_line(tmp_path: Path) -> None:
+    root = _ru_only(tmp_path, "rules:\n  - id: x\n    any: [a, b\n", cases=FOLLOW_ON_CASES)
+    problems = [p for p in check_risk(root) if p.is_error]
+    assert [p.path.name for p in problems] == ["rules.yaml", "rules.yaml"]
+    assert problems[1].message.startswith(
+        "↳ 4 cases in ru/risk/cases.yaml fail because ru/risk/rules.yaml could not be loaded")
