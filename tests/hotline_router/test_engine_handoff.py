@@ -4,7 +4,6 @@ next messages go to the case instead of the bot, /cancel brings the bot back."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from hotline_router.models import Case, Message
 from hotline_router.service import Hotline, HotlineHandoff
 from nlu.languages import Lang
 from nlu.service import ParseResult
+from tests.doubles import Risk
 
 
 class QuietNLU:
@@ -26,20 +26,10 @@ class QuietNLU:
                            backend="test")
 
 
-@dataclass
-class NoRisk:
-    level: str = "none"
-    indicators: Sequence[str] = ()
-    evidence: list[dict[str, str]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, object]:
-        return {"level": self.level, "indicators": list(self.indicators), "evidence": self.evidence}
-
-
 class NoRiskAssessor:
     def assess(self, text: str, lang: Lang, *, ranking: Sequence[tuple[str, float]] = (),
-               context: object | None = None) -> NoRisk:
-        return NoRisk()
+               context: object | None = None) -> Risk:
+        return Risk()
 
 
 async def test_human_relay_cancel(sqlite_hotline: Hotline, content_dir: Path, catalogs: Catalogs) -> None:
