@@ -82,6 +82,16 @@ def _evidence(prepared: str) -> np.ndarray:
     return mult
 
 
+# Below this confidence, with no prior, a text in plain Cyrillic is taken as Russian.
+UNSURE_BELOW: Final = 0.65
+_CYRILLIC = re.compile(r"^[\u0400-\u04ff' ]+$")
+
+
+def _plain_cyrillic(prepared: str) -> bool:
+    """Cyrillic with no letter or function word that marks Tajik or Uzbek."""
+    return bool(prepared) and _CYRILLIC.match(prepared) is not None and bool(np.all(_evidence(prepared) == 1.0))
+
+
 def _decide(probs: np.ndarray, prior: Lang | None) -> tuple[Lang, float]:
     if prior is not None:
         probs = probs.copy()
@@ -139,7 +149,13 @@ class LanguageIdentifier:
         return probs * _evidence(prepared)
 
     def identify(self, text: str, prior: Lang | None = None) -> tuple[Lang, float]:
-        return _decide(self.probabilities(text), prior)
+        lang, confidence = _decide(self.probabilities(text), prior)
+        if prior is None and confidence < UNSURE_BELOW and _plain_cyrillic(prepare(text)):
+            # A Russian loanword alone ("патент", "регистрация") is typed in all three
+            # languages; with nothing Tajik or Uzbek about it, Russian is what every migrant
+            # reads, so it is the safe answer for a stranger.
+            return _DEFAULT, confidence
+        return lang, confidence
 
 
 def identify(text: str, prior: Lang | None = None, *, model: LanguageIdentifier | None = None) -> tuple[Lang, float]:

@@ -12,19 +12,24 @@ from typing import Any
 
 from bot.content.html import plain_text
 from bot.content.loader import Content
-from bot.engine.understand import OUT_OF_SCOPE, Understander, Understanding, has_words
+from bot.engine.understand import OUT_OF_SCOPE, Understander, Understanding, danger_topic, has_words
 from nlu.languages import is_lang
 
 
-def _answer_text(content: Content, u: Understanding) -> str:
+def _is_chat(content: Content, topic: str) -> bool:
+    meta = content.catalogue.get(topic)
+    return topic == OUT_OF_SCOPE or (meta is not None and meta.area == "chat")
+
+
+def _answer_text(content: Content, u: Understanding, topic: str) -> str:
+    """What the person would read: safety first when in danger, then the answer (a guess that
+    is not confident enough gets the out-of-scope reply, as in the chat)."""
     parts = []
-    if u.risk.level == "high":
-        safety = content.safety.get(u.lang)
-        if safety is not None:
-            parts.append(safety.countries[safety.default].text)
-    topic = u.decision.topic if u.decision.kind == "match" else OUT_OF_SCOPE
-    if u.decision.kind != "ambiguous" or not parts:
-        answer = content.answer(u.lang, topic) or content.answer(u.lang, OUT_OF_SCOPE)
+    if u.risk.level == "high" and (safety := content.safety.get(u.lang)) is not None:
+        parts.append(safety.countries[safety.default].text)
+    answered = topic if u.decision.kind == "match" or topic != u.decision.topic else OUT_OF_SCOPE
+    if not (parts and answered == OUT_OF_SCOPE):  # for a report nothing fits, safety is the answer
+        answer = content.answer(u.lang, answered) or content.answer(u.lang, OUT_OF_SCOPE)
         if answer is not None:
             parts.append(answer.text)
     return plain_text("\n\n".join(parts))
@@ -63,20 +68,24 @@ async def answer_lines(lines: Iterable[bytes], understander: Understander,
         u = await understander.understand(text, lang_hint=lang if is_lang(lang) else None)
         if not has_words(u.text):
             result: dict[str, Any] = {"lang": u.lang, "topic": OUT_OF_SCOPE, "confidence": 0.0,
-                                      "alternatives": [], "risk": "none", "indicators": [],
+                                      "alternatives": [], "risk": "none", "indicators": [], "evidence": [],
                                       "handoff": False, "answer": ""}
         else:
             risk = u.risk.to_dict()
+            topic = u.decision.topic
+            if str(u.risk.level) == "high" and _is_chat(content, topic):
+                # The same choice as the engine: a danger report is never answered as small talk.
+                topic = danger_topic(u.risk.indicators) or topic
             result = {
                 "lang": u.lang,
-                "topic": u.decision.topic,
+                "topic": topic,
                 "confidence": round(u.decision.confidence, 4),
                 "alternatives": [[t, round(c, 4)] for t, c in u.parse.ranking[1:4]],
                 "risk": str(u.risk.level),
                 "indicators": list(u.risk.indicators),
                 "evidence": risk.get("evidence", []),
                 "handoff": str(u.risk.level) == "high",
-                "answer": _answer_text(content, u),
+                "answer": _answer_text(content, u, topic),
             }
             if u.truncated:
                 result["note"] = "text was truncated"

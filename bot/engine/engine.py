@@ -24,7 +24,14 @@ from bot.engine.types import (
     Outcome,
     Reply,
 )
-from bot.engine.understand import OUT_OF_SCOPE, Understander, Understanding, clean_text, has_words
+from bot.engine.understand import (
+    OUT_OF_SCOPE,
+    Understander,
+    Understanding,
+    clean_text,
+    danger_topic,
+    has_words,
+)
 from bot.i18n import Catalogs, Translator
 from bot.storage import repo
 from bot.storage.models import Event, User
@@ -196,7 +203,7 @@ class Engine:
             out.handoff_requested = True
         topic = d.topic
         if out.risk == "high" and self._is_chat(topic):
-            topic = next((t for t, c in u.parse.ranking if c >= 0.05 and not self._is_chat(t)), OUT_OF_SCOPE)
+            topic = danger_topic(u.risk.indicators) or OUT_OF_SCOPE
             out.topic = topic
         if (d.kind == "match" and topic != OUT_OF_SCOPE) or (out.risk == "high" and self._is_danger(topic)):
             # With any risk the offer of a person comes in its own reply: one such button only.

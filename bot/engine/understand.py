@@ -60,6 +60,30 @@ class Understanding:
         return self.parse.lang
 
 
+# The answer that fits a danger indicator best, for a report that the topic classifier read
+# as small talk ("hello... they locked us in") or could not place.
+_INDICATOR_TOPICS: dict[str, str] = {
+    "self_harm": "risk_self_harm",
+    "retention_of_documents": "rights_passport_taken",
+    "restriction_of_movement": "risk_confinement",
+    "isolation": "risk_confinement",
+    "physical_sexual_violence": "risk_violence",
+    "intimidation_threats": "risk_violence",
+    "sexual_exploitation": "risk_sexual_exploitation",
+    "debt_bondage": "risk_forced_labour",
+    "abuse_of_vulnerability": "risk_forced_labour",
+    "deception": "risk_forced_labour",
+    "withholding_of_wages": "rights_unpaid_wages",
+    "abusive_conditions": "risk_forced_labour",
+    "excessive_overtime": "rights_working_hours",
+}
+
+
+def danger_topic(indicators: Sequence[str]) -> str | None:
+    """The topic for the first indicator that has one."""
+    return next((_INDICATOR_TOPICS[i] for i in indicators if i in _INDICATOR_TOPICS), None)
+
+
 def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
     """Normalise Unicode, drop control characters, cut to `max_chars`."""
     text = _CONTROL.sub(" ", unicodedata.normalize("NFC", text)).strip()

@@ -56,3 +56,16 @@ def test_without_a_model_letters_and_words_decide(text: str, want: str) -> None:
 def test_long_text_is_fast_enough(model: LanguageIdentifier) -> None:
     lang, _ = model.identify("мне не платят зарплату " * 10_000)
     assert lang == "ru"
+
+
+def test_a_russian_loanword_alone_is_russian_for_a_stranger() -> None:
+    """With no prior and nothing Tajik or Uzbek in it, a lone loanword is answered in Russian."""
+    from nlu.langid import LanguageIdentifier
+
+    tg = ["патент гирам", "патент чанд пул аст", "регистрация куҷо мекунанд", "маош намедиҳанд", "патент гирифтам"]
+    ru = ["как получить патент", "где сделать регистрацию", "зарплату не платят", "сколько стоит", "помогите"]
+    uz = ["patent qancha turadi", "патент қанча туради", "регистрация қилиш", "иш ҳақи бермаяпти", "ish haqi"]
+    model = LanguageIdentifier().fit(tg + ru + uz, ["tg"] * 5 + ["ru"] * 5 + ["uz"] * 5)
+    for word in ("патент", "регистрация"):
+        assert model.identify(word)[0] == "ru", word
+    assert model.identify("патент", prior="tg")[0] == "tg"  # a known person keeps their language

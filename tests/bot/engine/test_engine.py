@@ -216,3 +216,28 @@ async def test_country_named_in_the_message_picks_its_numbers(
     SCRIPT["хозяин забрал паспорт, я в казахстане"] = SCRIPT["хозяин забрал паспорт"]
     out = await conv.send("text", "хозяин забрал паспорт, я в Казахстане")
     assert out.replies[0].text.startswith(engine.content.content.safety["ru"].countries["KZ"].text)
+
+
+async def test_danger_report_read_as_a_greeting_gets_the_danger_answer(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    SCRIPT["салам ака, хозяин забрал паспорт"] = ("ru", [("greet", 0.8), ("thanks", 0.1)])
+    out = await conv.send("text", "Салам ака, хозяин забрал паспорт")
+    assert out.risk == "high"
+    assert out.topic == "rights_passport_taken"
+    texts = [r.text for r in out.replies]
+    assert engine.content.content.answer("ru", "rights_passport_taken").text in texts  # type: ignore[union-attr]
+    assert engine.content.content.answer("ru", "greet").text not in texts  # type: ignore[union-attr]
+
+
+async def test_human_command_after_a_danger_report_keeps_the_risk(
+    engine: Engine, sqlite_engine: AsyncEngine
+) -> None:
+    conv = Conversation(engine, sqlite_engine)
+    await conv.start()
+    await conv.send("text", "хозяин забрал паспорт")
+    out = await conv.send("command", "human")
+    assert out.handoff_requested and out.risk == "high"
+    assert out.indicators == ["retention_of_documents"]
