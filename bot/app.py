@@ -21,6 +21,7 @@ from bot.storage.db import make_engine, make_sessionmaker, migrate
 from hotline_router.routing import RoutingError
 from hotline_router.service import Hotline, HotlineHandoff
 from nlu.risk.detector import RiskDetector
+from nlu.risk.situation_model import load_or_train as load_situations
 from nlu.service import build_nlu
 
 log = structlog.get_logger(__name__)
@@ -46,7 +47,9 @@ class Services:
         takes the service down: content keeps its last good files, a broken routing file keeps
         the last good rules, and risk rules with an error are left out (and logged)."""
         self.content.reload()
-        detector = RiskDetector.load(self.settings.content.dir)
+        # The situation model is trained data, not an editor's file: it is kept as it is.
+        situations = getattr(self.understander.risk, "situations", None)
+        detector = RiskDetector.load(self.settings.content.dir, situations=situations)
         for problem in detector.problems:
             log.warning("risk_rules.refused", problem=str(problem))
         self.understander.risk = detector
@@ -71,8 +74,15 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
+def build_risk(settings: Settings) -> RiskDetector:
+    """The editors' rules plus the situation model (trained and cached at the first start)."""
+    nlu = settings.nlu
+    situations = load_situations(nlu.situations_dir, nlu.data_dir, nlu.cache_dir)
+    return RiskDetector.load(settings.content.dir, situations=situations)
+
+
 def build_understander(settings: Settings) -> Understander:
-    return Understander(build_nlu(settings.nlu), RiskDetector.load(settings.content.dir),
+    return Understander(build_nlu(settings.nlu), build_risk(settings),
                         threshold=settings.nlu.threshold, margin=settings.nlu.ambiguity_margin,
                         max_chars=settings.max_text_chars)
 

@@ -62,6 +62,11 @@ def check_cmd(ctx: click.Context, topics_file: Path, data_dir: Path | None, stri
     topic_ids = load_topic_ids(topics_file)
     data_dir = data_dir or _settings(ctx).data_dir
     problems = check_training_data(data_dir, topic_ids) + domain_problems(topic_ids)
+    situations_dir = _settings(ctx).situations_dir
+    if situations_dir.is_dir():
+        from nlu.risk.situations import check_situations
+
+        problems += check_situations(situations_dir)
     for p in problems:
         click.echo(str(p))
     errors = sum(p.is_error for p in problems)
@@ -90,9 +95,13 @@ def train_cmd(ctx: click.Context) -> None:
 @click.option("--folds", type=click.IntRange(2, 20), default=5)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"))
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--part", type=click.Choice(["all", "topics", "danger"]), default="all",
+              help="Topics, danger detection, or both.")
 @click.pass_context
-def test_cmd(ctx: click.Context, backend: str, folds: int, out_dir: Path, data_dir: Path | None) -> None:
-    """Cross-validate a backend per language; write Markdown, JSON and PNG reports."""
+def test_cmd(ctx: click.Context, backend: str, folds: int, out_dir: Path, data_dir: Path | None,
+             part: str) -> None:
+    """Cross-validate a backend per language (topics, and danger recall and false alarms on the
+    situation corpus); write Markdown, JSON and PNG reports."""
     from nlu.evaluate import embedded_predictor, evaluate, rasa_predictor
     from nlu.report import write_reports
     from nlu.training_data import load_training_data
@@ -106,9 +115,13 @@ def test_cmd(ctx: click.Context, backend: str, folds: int, out_dir: Path, data_d
 
         if rasa_executable() is None:
             raise click.ClickException(".venv-rasa not found: run nlu/rasa/setup.sh first")
-    predictor = embedded_predictor if backend == "embedded" else rasa_predictor()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
+    if part in ("all", "danger"):
+        _test_danger(ctx, backend, folds, out_dir, data_dir, console, columns)
+    if part == "danger":
+        return
+    predictor = embedded_predictor if backend == "embedded" else rasa_predictor()
     with Progress(*columns, console=console) as progress:
         task = progress.add_task(f"{backend}: {folds}-fold CV", total=folds)
         report = evaluate(data.examples, predictor, backend, folds, on_fold=lambda _k: progress.advance(task))
@@ -118,6 +131,31 @@ def test_cmd(ctx: click.Context, backend: str, folds: int, out_dir: Path, data_d
         )
     console.print(f"threshold with the best utility: {report.best_threshold:.2f}")
     for path in write_reports(report, out_dir):
+        click.echo(str(path))
+
+
+def _test_danger(ctx: click.Context, backend: str, folds: int, out_dir: Path, data_dir: Path | None,
+                 console: Console, columns: tuple[Any, ...]) -> None:
+    from nlu.risk.detector import RiskDetector
+    from nlu.risk.evaluate import embedded_danger, evaluate_danger, rasa_danger, write_danger_reports
+    from nlu.risk.situations import situation_examples
+
+    settings = _settings(ctx)
+    items = situation_examples(settings.situations_dir, data_dir or settings.data_dir)
+    if not any(s.source == "situations" for s in items):
+        console.print(f"no situation corpus in {settings.situations_dir}: danger not evaluated")
+        return
+    rules = RiskDetector.load(Path("content"))
+    predictor = embedded_danger if backend == "embedded" else rasa_danger()
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(f"{backend} danger: {folds}-fold CV", total=folds)
+        report = evaluate_danger(items, predictor, backend, rules=lambda t: rules.assess(t, "ru").level,
+                                 folds=folds, on_fold=lambda _k: progress.advance(task))
+    for r in report.languages.values():
+        console.print(f"{r.lang} danger: recall {r.recall:.3f} at false alarms {r.false_alarms:.3f} "
+                      f"(model); rules + model recall {r.combined_recall:.3f}, false "
+                      f"{r.combined_false:.3f}; {r.danger} danger, {r.safe} look-alikes")
+    for path in write_danger_reports(report, out_dir):
         click.echo(str(path))
 
 

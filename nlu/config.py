@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 class NLUSettings(BaseModel):
     backend: Literal["embedded", "rasa"] = "embedded"
     data_dir: Path = Path("nlu/data")
+    # The danger model's corpus: situations in people's own words and their look-alikes.
+    situations_dir: Path = Path("nlu/situations")
     cache_dir: Path = Path(".cache/nlu")
     # Below this top confidence the message is treated as out of scope. Chosen by
     # cross-validation on the project's data (see `hamroh nlu test` reports).

@@ -50,6 +50,7 @@ def check_content(root: Path, *, max_age_days: int = 180, today: dt.date | None 
 def _nlu_and_risk_problems(root: Path, topic_ids: set[str]) -> list[Problem]:
     from hotline_router.routing import check_routing
     from nlu.risk.check import check_risk
+    from nlu.risk.situations import check_situations
     from nlu.training_data import check_training_data
 
     data_dir = root.parent / "nlu" / "data"
@@ -57,6 +58,9 @@ def _nlu_and_risk_problems(root: Path, topic_ids: set[str]) -> list[Problem]:
     if data_dir.is_dir() and topic_ids:
         problems += check_training_data(data_dir, topic_ids)
     problems += check_risk(root)
+    situations = root.parent / "nlu" / "situations"
+    if situations.is_dir():
+        problems += check_situations(situations)
     routing = root / "hotline" / "routing.yaml"
     if routing.exists():
         problems += check_routing(routing)

@@ -21,6 +21,7 @@ from nlu.risk.matching import Hit, Plan, Scan, Tokens, scan
 from nlu.risk.model import Evidence, Indicator, RiskAssessment, RiskContext, RiskLevel
 from nlu.risk.patterns import TermIndex
 from nlu.risk.rules import Rule, RuleSet, load_all
+from nlu.risk.situation_model import SituationModel
 
 # Telegram messages are at most 4096 characters; anything longer is cut before scanning so
 # the cost stays bounded on any input.
@@ -57,8 +58,10 @@ class Thresholds:
 
 class RiskDetector:
     def __init__(self, rulesets: Sequence[RuleSet], *, problems: Sequence[Problem] = (),
-                 thresholds: Thresholds | None = None) -> None:
+                 thresholds: Thresholds | None = None, situations: SituationModel | None = None) -> None:
         self.rulesets = tuple(rulesets)
+        # The classifier of situations (None: rules and topic intents only, as in rule tests).
+        self.situations = situations
         self.problems = tuple(problems)
         self.thresholds = thresholds or Thresholds()
         self.plan = Plan.build(self.rulesets)
@@ -69,10 +72,11 @@ class RiskDetector:
         self.max_within = max((r.within for r in self.rules), default=1)
 
     @classmethod
-    def load(cls, content_dir: Path, *, thresholds: Thresholds | None = None) -> RiskDetector:
+    def load(cls, content_dir: Path, *, thresholds: Thresholds | None = None,
+             situations: SituationModel | None = None) -> RiskDetector:
         """Rules of every language; rules with problems are left out (see `.problems`)."""
         rulesets, problems = load_all(content_dir)
-        return cls(rulesets, problems=problems, thresholds=thresholds)
+        return cls(rulesets, problems=problems, thresholds=thresholds, situations=situations)
 
     # -- reading a message ----------------------------------------------------------------------
 
@@ -112,7 +116,12 @@ class RiskDetector:
                 evidence[seen[hit.rule.id]] = ev
         # The classifier does not see questions, negation or "all is well": the rules do.
         quiet = not in_danger and (found.message_is_general() or found.reassured)
+        situation = self._situation(text)
+        # The topic classifier learned words ("паспорт", "долг"); where the situation model is
+        # there, its danger intents count only when the situation model also sees danger.
+        quiet = quiet or (self.situations is not None and not situation)
         evidence += self._classifier(ranking, quiet=quiet, negated=found.negated_indicators)
+        evidence += situation
         return self._combine(evidence, is_question=found.has_question or "?" in text[:MAX_CHARS],
                              third_party=found.third_party_in(found.hits))
 
@@ -128,6 +137,18 @@ class RiskDetector:
         level = RiskLevel.HIGH if conf >= th.classifier_high else RiskLevel.ELEVATED
         counted = not quiet and indicator not in negated
         return [Evidence(indicator, "classifier", intent, f"{intent} {conf:.2f}", level, counted)]
+
+    def _situation(self, text: str) -> list[Evidence]:
+        """The situation model's view. It only ever adds: a rule that matched still counts
+        whatever the model thinks, so the editors' rules stay their lever."""
+        if self.situations is None:
+            return []
+        score = self.situations.score(text[:MAX_CHARS])
+        if score.level == RiskLevel.NONE:
+            return []
+        matched = ", ".join(score.words) or text[:60]
+        return [Evidence(score.indicator, "model", f"model:{score.indicator}", matched, score.level,
+                         True, round(score.probability, 3))]
 
     def _combine(self, evidence: list[Evidence], *, is_question: bool,
                  third_party: bool) -> RiskAssessment:

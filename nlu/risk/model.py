@@ -61,7 +61,7 @@ class Indicator(StrEnum):
     SEXUAL_EXPLOITATION = "sexual_exploitation"
 
 
-EvidenceSource = Literal["rule", "classifier"]
+EvidenceSource = Literal["rule", "classifier", "model"]
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,15 @@ class Evidence:
     # False when the match sits in a general question ("is it legal to keep a passport?")
     # and so does not count towards the level; kept so editors can see what matched.
     counted: bool = True
+    # The situation model's probability of danger (None for rules and topic intents).
+    probability: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"indicator": str(self.indicator), "source": self.source, "rule_id": self.rule_id,
-                "matched": self.matched, "level": str(self.level), "counted": self.counted}
+        out = {"indicator": str(self.indicator), "source": self.source, "rule_id": self.rule_id,
+               "matched": self.matched, "level": str(self.level), "counted": self.counted}
+        if self.probability is not None:
+            out["probability"] = self.probability
+        return out
 
 
 @dataclass(frozen=True)
