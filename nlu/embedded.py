@@ -21,7 +21,7 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -37,13 +37,13 @@ from sklearn.svm import LinearSVC
 
 from nlu.fastlinear import CompiledLinear, compile_pipeline
 from nlu.langid import LanguageIdentifier
-from nlu.langid import prepare as langid_form
 from nlu.languages import Lang
 from nlu.normalize import normalize
 from nlu.training_data import Example, data_hash, load_training_data
+from nlu.translit import has_cyrillic, russian_to_latin, tajik_to_latin, uzbek_to_latin
 
 # Bump when features, model or the normaliser change in a way that invalidates old caches.
-CODE_VERSION: Final = "embedded-4"
+CODE_VERSION: Final = "embedded-5"
 OUT_OF_SCOPE: Final = "out_of_scope"
 # Messages are short; a pasted wall of text is classified on its beginning, which keeps a
 # parse within its latency budget whatever arrives.
@@ -51,6 +51,14 @@ MAX_CHARS: Final = 500
 _CACHE_PREFIX: Final = "embedded-"
 
 log = structlog.get_logger(__name__)
+
+# Which folders get Latin copies for the language model, and the seed of their schemes.
+_LATIN_COPIES: Final[dict[str, Callable[[str, int], str]]] = {
+    "ru": russian_to_latin,
+    "tg": tajik_to_latin,
+    "uz": uzbek_to_latin,
+}
+LATIN_COPY_SEED: Final = 0
 
 Ranking = tuple[tuple[str, float], ...]
 
@@ -120,8 +128,9 @@ class EmbeddedModel:
         order = np.argsort(-probs, kind="stable")
         return tuple((self.intents[i], float(probs[i])) for i in order)
 
-    def identify(self, text: str, prior: Lang | None = None) -> tuple[Lang, float]:
-        return self.langid.identify(text, prior)
+    def identify(self, text: str, prior: Lang | None = None, *, history: Sequence[str] = (),
+                 telegram_lang: str | None = None) -> tuple[Lang, float]:
+        return self.langid.identify(text, prior, history=history, telegram_lang=telegram_lang)
 
 
 def fit_classifier(texts: Sequence[str], intents: Sequence[str]) -> Pipeline:
@@ -133,18 +142,18 @@ def fit_classifier(texts: Sequence[str], intents: Sequence[str]) -> Pipeline:
 
 
 def train_langid(examples: Sequence[Example]) -> LanguageIdentifier:
-    """The language model, trained on the examples' folders. The same text under two folders
-    ("салом", "патент") only teaches it confusion, so it learns from the other texts."""
-    folders: dict[str, set[str]] = {}
+    """The language model, trained on the examples' folders plus Latin copies of the Cyrillic
+    examples (`nlu.translit`, one deterministic scheme per text): people type Russian and
+    Tajik in Latin letters, and the Uzbek copies keep Latin Uzbek as well represented. A text
+    under two folders ("салом", or "assalomu alaykum" once a Tajik copy is Latin) is left out
+    of the learning and kept as shared (`LanguageIdentifier.fit`)."""
+    texts = [e.text for e in examples]
+    langs = [e.lang for e in examples]
     for e in examples:
-        folders.setdefault(langid_form(e.text), set()).add(e.lang)
-    own = [e for e in examples if len(folders[langid_form(e.text)]) == 1]
-    if len({e.lang for e in own}) < 2:
-        own = list(examples)
-    langid = LanguageIdentifier()
-    if len({e.lang for e in own}) >= 2:  # with one language there is nothing to learn
-        langid.fit([e.text for e in own], [e.lang for e in own])
-    return langid
+        if e.lang in _LATIN_COPIES and has_cyrillic(e.text):
+            texts.append(_LATIN_COPIES[e.lang](e.text, LATIN_COPY_SEED))
+            langs.append(e.lang)
+    return LanguageIdentifier().fit(texts, langs)
 
 
 def train(examples: Sequence[Example], key: str = "") -> EmbeddedModel:
@@ -161,7 +170,14 @@ def train(examples: Sequence[Example], key: str = "") -> EmbeddedModel:
 
 
 # The modules whose code shapes the trained model: editing any of them invalidates the cache.
-_MODEL_SOURCES: Final = ("normalize.py", "embedded.py", "fastlinear.py", "langid.py", "training_data.py")
+_MODEL_SOURCES: Final = (
+    "normalize.py",
+    "embedded.py",
+    "fastlinear.py",
+    "langid.py",
+    "training_data.py",
+    "translit.py",
+)
 
 
 def cache_key(data_dir: Path) -> str:

@@ -9,6 +9,7 @@ embedded language identifier: Rasa's `language: xx` pipeline does not detect it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, Final
 
 import aiohttp
@@ -17,7 +18,7 @@ import structlog
 from nlu.config import NLUSettings
 from nlu.embedded import MAX_CHARS, OUT_OF_SCOPE
 from nlu.languages import Lang
-from nlu.service import EmbeddedNLU, ParseResult, detect_language
+from nlu.parse import EmbeddedNLU, ParseResult, detect_language
 
 # Rasa's FallbackClassifier puts this on top below its threshold; for the bot it is the
 # out-of-scope topic, with the same meaning.
@@ -91,16 +92,23 @@ class RasaNLU:
                 raise RasaResponseError(f"not JSON: {exc}") from exc
         return ranking_from_body(body)
 
-    async def parse(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None) -> ParseResult:
+    async def parse(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None,
+                    history: Sequence[str] = (), telegram_lang: str | None = None) -> ParseResult:
         clipped = text[:MAX_CHARS]
+
+        def embedded(backend: str) -> ParseResult:
+            return self.embedded.parse_sync(clipped, lang_hint=lang_hint, prior=prior, history=history,
+                                            telegram_lang=telegram_lang, backend=backend)
+
         if not clipped.strip():
-            return self.embedded.parse_sync(clipped, lang_hint=lang_hint, prior=prior, backend="rasa")
+            return embedded("rasa")
         try:
             ranking = await self._ask_rasa(clipped)
         except (aiohttp.ClientError, TimeoutError, RasaResponseError) as exc:
             log.warning("nlu.rasa_fallback", url=self.url, error=type(exc).__name__, detail=str(exc)[:200])
-            return self.embedded.parse_sync(clipped, lang_hint=lang_hint, prior=prior, backend="embedded-fallback")
-        lang, lang_conf = detect_language(self.embedded.model, clipped, lang_hint, prior)
+            return embedded("embedded-fallback")
+        lang, lang_conf = detect_language(self.embedded.model, clipped, lang_hint, prior, history=history,
+                                          telegram_lang=telegram_lang)
         return ParseResult(lang, lang_conf, ranking, "rasa")
 
     async def aclose(self) -> None:

@@ -27,8 +27,8 @@ from nlu.risk.situation_model import (
     TARGET_RECALL,
     choose_thresholds,
     danger_folds,
+    danger_probability,
     fit_danger,
-    prepare,
     rates,
 )
 from nlu.risk.situations import Situation
@@ -41,8 +41,7 @@ RuleLevel = Callable[[str], RiskLevel]
 
 def embedded_danger(train: Sequence[Situation], texts: Sequence[str], fold: int) -> np.ndarray:
     model = fit_danger([s.text for s in train], [s.danger for s in train])
-    col = list(model.classes_).index("danger")
-    return np.asarray(model.predict_proba([prepare(t) for t in texts])[:, col])
+    return danger_probability(model, texts)
 
 
 def rasa_danger(root: Path = Path()) -> DangerPredictor:

@@ -17,6 +17,7 @@ topic classifier, and is never downloaded.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from nlu.risk.model import Indicator, RiskLevel
 from nlu.risk.situations import Situation, situation_examples
 from nlu.training_data import data_hash
 
-CODE_VERSION: Final = "situations-1"
+CODE_VERSION: Final = "situations-2"
 MAX_CHARS: Final = 1500  # a long story is read to its first 1500 characters
 TARGET_RECALL: Final = 0.98
 CHECK_RECALL: Final = 0.995
@@ -75,6 +76,32 @@ def prepare(text: str) -> str:
     return normalize(text[:MAX_CHARS])
 
 
+_SENTENCE = re.compile(r"(?<=[.!?;…\n])\s+|\n+")
+
+
+def segments(text: str) -> list[str]:
+    """The message, and each of its sentences when it has several: one line of danger in a
+    long story must not drown in the rest of the story (TF-IDF rows are normalised)."""
+    whole = prepare(text)
+    parts = [p for p in (normalize(x) for x in _SENTENCE.split(text[:MAX_CHARS])) if p]
+    return [whole, *parts] if len(parts) > 1 else [whole]
+
+
+def danger_probability(model: Pipeline, texts: Sequence[str]) -> np.ndarray:
+    """P(danger) of each text: the highest over its segments."""
+    col = list(model.classes_).index("danger")
+    owners: list[int] = []
+    flat: list[str] = []
+    for i, text in enumerate(texts):
+        for seg in segments(text):
+            owners.append(i)
+            flat.append(seg)
+    out = np.zeros(len(texts))
+    if flat:
+        np.maximum.at(out, np.array(owners), model.predict_proba(flat)[:, col])
+    return out
+
+
 def _pipeline(c: float) -> Pipeline:
     features = FeatureUnion([
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
@@ -107,8 +134,7 @@ def out_of_fold(items: Sequence[Situation], folds: int = FOLDS, seed: int = SEED
         test_set = set(test.tolist())
         train = [s for i, s in enumerate(items) if i not in test_set]
         model = fit_danger([s.text for s in train], [s.danger for s in train])
-        col = list(model.classes_).index("danger")
-        probs[test] = model.predict_proba([prepare(items[i].text) for i in test])[:, col]
+        probs[test] = danger_probability(model, [items[i].text for i in test])
     return probs
 
 
@@ -153,16 +179,17 @@ class SituationModel:
     train_seconds: float
 
     def score(self, text: str) -> SituationScore:
-        prepared = prepare(text)
-        if not prepared:
+        parts = segments(text)
+        if not parts[0]:
             return SituationScore(0.0, RiskLevel.NONE, Indicator.INTIMIDATION_THREATS, ())
-        probs = self.danger.proba(prepared)
-        p = float(probs[list(self.danger.classes).index("danger")])
+        col = list(self.danger.classes).index("danger")
+        scored = [(float(self.danger.proba(seg)[col]), seg) for seg in parts]
+        p, prepared = max(scored, key=lambda ps: ps[0])
         th = self.thresholds
         level = RiskLevel.HIGH if p >= th.high else RiskLevel.ELEVATED if p >= th.elevated else RiskLevel.NONE
         ind = self.indicator.proba(prepared)
         indicator = Indicator(self.indicator.classes[int(np.argmax(ind))])
-        words = self.explain(text, prepared) if level > RiskLevel.NONE else ()
+        words = self.explain(text, prepared) if level > RiskLevel.NONE else ()  # of the segment
         return SituationScore(p, level, indicator, words)
 
     def explain(self, text: str, prepared: str | None = None) -> tuple[str, ...]:
