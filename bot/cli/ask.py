@@ -2,6 +2,9 @@
 
 JSON Lines in, JSON Lines out, one answer per input line and in order. Each line is answered
 without conversation memory. A bad line gets `{"error": ...}` and the run goes on.
+
+`risk` is the message's own level; `"check": true` says the chat would follow the answer with
+the check question ("are you in danger right now?") because the message was rated elevated.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 
 from bot.content.html import plain_text
 from bot.content.loader import Content
+from bot.engine.checks import check_kind
 from bot.engine.understand import OUT_OF_SCOPE, Understander, Understanding, danger_topic, has_words
 from nlu.languages import is_lang
 
@@ -69,7 +73,7 @@ async def answer_lines(lines: Iterable[bytes], understander: Understander,
         if not has_words(u.text):
             result: dict[str, Any] = {"lang": u.lang, "topic": OUT_OF_SCOPE, "confidence": 0.0,
                                       "alternatives": [], "risk": "none", "indicators": [], "evidence": [],
-                                      "handoff": False, "answer": ""}
+                                      "handoff": False, "check": False, "answer": ""}
         else:
             risk = u.risk.to_dict()
             topic = u.decision.topic
@@ -85,6 +89,8 @@ async def answer_lines(lines: Iterable[bytes], understander: Understander,
                 "indicators": list(u.risk.indicators),
                 "evidence": risk.get("evidence", []),
                 "handoff": str(u.risk.level) == "high",
+                # The chat would ask "are you in danger right now?" after the answer (elevated).
+                "check": check_kind(str(u.risk.level), [str(i) for i in u.risk.indicators]) is not None,
                 "answer": _answer_text(content, u, topic),
             }
             if u.truncated:

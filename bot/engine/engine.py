@@ -8,7 +8,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.store import ContentStore
-from bot.engine import render
+from bot.engine import checks, render
+from bot.engine.checks import REMEMBER_DANGER, RiskFacts
 from bot.engine.country import mentioned_country
 from bot.engine.handoff import HandoffPort
 from bot.engine.types import (
@@ -20,6 +21,7 @@ from bot.engine.types import (
     LANG_PREFIX,
     MENU,
     TOPIC_PREFIX,
+    CheckKind,
     Incoming,
     Outcome,
     Reply,
@@ -34,7 +36,7 @@ from bot.engine.understand import (
 )
 from bot.i18n import Catalogs, Translator
 from bot.storage import repo
-from bot.storage.models import Event, User
+from bot.storage.models import Event, User, utcnow
 from nlu.languages import Lang, is_lang
 
 log = structlog.get_logger(__name__)
@@ -70,7 +72,10 @@ class Engine:
         inbound = repo.new_event(user=user, direction="in", kind=incoming.kind,
                                  text=incoming.text[:4000] if incoming.kind != "media" else incoming.media_type or "")
         case_id = await self.handoff.open_case_id(session, user=user)
-        if case_id is not None and not (incoming.kind == "command" and incoming.text in {"cancel", "start", "forget"}):
+        # The safety numbers of another country are answered even while a person owns the chat.
+        ours = (incoming.kind == "command" and incoming.text in {"cancel", "start", "forget"}) or \
+            (incoming.kind == "button" and incoming.text.startswith(COUNTRY_PREFIX))
+        if case_id is not None and not ours:
             session.add(inbound)
             await self.handoff.relay_from_person(session, case_id=case_id, user=user, kind=incoming.kind,
                                                  text=incoming.text, meta={**incoming.meta,
@@ -81,7 +86,7 @@ class Engine:
         elif incoming.kind == "command":
             outcome = await self._command(session, user, incoming.text)
         elif incoming.kind == "button":
-            outcome = await self._button(session, user, incoming.text)
+            outcome = await self._button(session, user, incoming.text, inbound)
         elif incoming.kind == "media":
             _ = self.catalogs[self._lang(user)]
             outcome = Outcome(lang=self._lang(user), replies=[Reply(
@@ -104,7 +109,7 @@ class Engine:
             parsed = await self.understander.nlu.parse(clean_text(text, 500)[0], prior=guess)
             guess = parsed.lang
         if incoming.kind == "button" and incoming.text.startswith(LANG_PREFIX):
-            return await self._button(session, user, incoming.text)
+            return await self._button(session, user, incoming.text, inbound)
         lang = guess or self.default_lang
         user.lang = lang  # provisional until the person picks
         _ = self.catalogs[lang]
@@ -128,7 +133,7 @@ class Engine:
             return Outcome(lang=lang, replies=[render.main_menu(_)])
         if command == "human":
             # Keep what the person already told us: a case raised after a danger report is urgent.
-            return await self._handoff(session, user, **await self._last_risk(session, user))
+            return await self._handoff(session, user, await self._last_risk(session, user))
         if command == "cancel":
             left = await self.handoff.cancel(session, user=user)
             text = _("You have left the queue. I am here if you need me.") if left else \
@@ -138,7 +143,7 @@ class Engine:
             return Outcome(lang=lang, replies=[render.help_text(_)])
         return Outcome(lang=lang, replies=[Reply(_("I do not know this command."), ), render.help_text(_)])
 
-    async def _button(self, session: AsyncSession, user: User, payload: str) -> Outcome:
+    async def _button(self, session: AsyncSession, user: User, payload: str, inbound: Event) -> Outcome:
         lang = self._lang(user)
         _ = self.catalogs[lang]
         content = self.content.content
@@ -160,8 +165,9 @@ class Engine:
             user.country = payload.removeprefix(COUNTRY_PREFIX)[:8]
             return Outcome(lang=lang, replies=[render.safety(_, content, lang, user.country)])
         if payload == HANDOFF_YES:
-            last = await self._last_risk(session, user)
-            return await self._handoff(session, user, **last)
+            return await self._handoff(session, user, await self._last_risk(session, user))
+        if (answer := checks.parse_answer(payload)) is not None:
+            return await self._check_answer(session, user, inbound, *answer)
         if payload == HANDOFF_NO:
             return Outcome(lang=lang, replies=[Reply(
                 _("All right. If anything changes, write to me or press the button at any time."),
@@ -188,12 +194,13 @@ class Engine:
             # arrive with Telegram set to Russian).
             lang = user.lang = u.lang
             _ = self.catalogs[lang]
-        outcome = self._reply_for(u, lang, _, user.country)
+        outcome = self._reply_for(u, lang, _, user.country, declined=checks.declined(context))
         inbound.lang, inbound.topic, inbound.confidence = u.lang, u.decision.topic, u.decision.confidence
         inbound.risk, inbound.indicators, inbound.evidence = str(u.risk.level), list(u.risk.indicators), _evidence(u)
         return outcome
 
-    def _reply_for(self, u: Understanding, lang: Lang, _: Translator, country: str | None) -> Outcome:
+    def _reply_for(self, u: Understanding, lang: Lang, _: Translator, country: str | None, *,
+                   declined: set[str] | None = None) -> Outcome:
         content = self.content.content
         d = u.decision
         out = Outcome(lang=lang, topic=d.topic, confidence=d.confidence, risk=str(u.risk.level),
@@ -214,7 +221,9 @@ class Engine:
             out.replies.append(render.topic_answer(_, content, lang, OUT_OF_SCOPE))
             out.replies.append(render.main_menu(_))
         if out.risk == "elevated":
-            out.replies.append(render.gentle_offer(_))
+            # One caring question in case the message hides danger; not again after a No.
+            out.check = checks.check_kind(out.risk, out.indicators, declined)
+            out.replies.append(checks.question(_, out.check) if out.check else render.gentle_offer(_))
         return out
 
     def _is_danger(self, topic: str) -> bool:
@@ -225,35 +234,46 @@ class Engine:
         meta = self.content.content.catalogue.get(topic)
         return topic == OUT_OF_SCOPE or (meta is not None and meta.area == _CHAT_AREA)
 
-    async def _last_risk(self, session: AsyncSession, user: User) -> dict[str, Any]:
+    async def _last_risk(self, session: AsyncSession, user: User) -> RiskFacts:
         for ev in reversed(await repo.recent_events(session, user=user, limit=self.history_window)):
             if ev.direction == "in" and ev.risk != "none":
-                return {"level": ev.risk, "indicators": ev.indicators, "evidence": ev.evidence}
-        return {"level": "none", "indicators": [], "evidence": []}
+                return RiskFacts.of(ev)
+        return RiskFacts()
 
-    async def _handoff(self, session: AsyncSession, user: User, *, level: str, indicators: list[str],
-                       evidence: list[dict[str, Any]]) -> Outcome:
+    async def _check_answer(self, session: AsyncSession, user: User, inbound: Event, yes: bool,
+                            kind: CheckKind) -> Outcome:
         lang = self._lang(user)
         _ = self.catalogs[lang]
+        recent = await repo.recent_events(session, user=user, limit=self.history_window)
+        doubted = RiskFacts.of(checks.doubt(recent))
+        if not yes:
+            # Stored with the answer, so the same question is not asked again in this window.
+            inbound.indicators = list(doubted.indicators)
+            return Outcome(lang=lang, replies=[checks.declined_reply(_), render.main_menu(_)])
+        # The person confirmed the danger: their answer is stored as a high-risk message.
+        facts = checks.confirmed(doubted, kind)
+        inbound.risk, inbound.indicators, inbound.evidence = facts.level, list(facts.indicators), list(facts.evidence)
+        intro = checks.self_harm_intro(_) if kind == "self_harm" else None
+        out = await self._handoff(session, user, facts, intro=intro)
+        out.replies.insert(0, render.safety(_, self.content.content, lang, user.country, offer=False))
+        return out
+
+    async def _handoff(self, session: AsyncSession, user: User, facts: RiskFacts, *,
+                       intro: str | None = None) -> Outcome:
+        """Queue the person, raised to at least the danger they reported in the last 30 days."""
+        lang = self._lang(user)
+        _ = self.catalogs[lang]
+        remembered = await repo.strongest_risk_event(session, user=user, since=utcnow() - REMEMBER_DANGER)
+        facts = facts.at_least(RiskFacts.of(remembered))
+        level, indicators, evidence = facts.level, list(facts.indicators), list(facts.evidence)
         events = await repo.recent_events(session, user=user, limit=50)
         transcript = [{"at": e.at.isoformat(), "direction": e.direction, "kind": e.kind, "text": e.text,
                        "topic": e.topic} for e in events]
         ticket = await self.handoff.request(session, user=user, lang=lang, level=level, indicators=indicators,
                                            evidence=evidence, transcript=transcript)
         log.info("handoff.requested", case=ticket.case_id, level=level, indicators=indicators)
-        lines = [_("I have asked a hotline operator to join. They will write to you here. "
-                   "Please stay in this chat.")]
-        if ticket.position is not None:
-            lines.append(_("Your place in the queue: {position}.", position=ticket.position))
-        if ticket.eta_minutes is not None:
-            lines.append(_("Estimated wait: about {minutes} min.", minutes=ticket.eta_minutes))
-        if ticket.out_of_hours:
-            lines.append(_("The hotline is closed now; an operator will answer when it opens. "
-                           "If you are in danger, call 112."))
-        lines.extend(ticket.notices)
-        lines.append(_("To leave the queue, send /cancel."))
         return Outcome(lang=lang, risk=level, indicators=indicators, handoff_requested=True,
-                       replies=[Reply("\n".join(lines))])
+                       replies=[render.queued(_, ticket, intro=intro)])
 
 
 def _risk_context(events: list[Event]) -> dict[str, Any]:

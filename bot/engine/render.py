@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.content.loader import Content
 from bot.content.schema import MENU_AREAS
+from bot.engine.handoff import TicketLike
 from bot.engine.types import (
     AREA_PREFIX,
     COUNTRY_PREFIX,
@@ -96,8 +97,9 @@ def did_you_mean(_: Translator, content: Content, lang: Lang, candidates: Sequen
                  (*((b,) for b in buttons), (menu_button(_),)))
 
 
-def safety(_: Translator, content: Content, lang: Lang, country: str | None) -> Reply:
-    """Safety steps and emergency numbers first, then the offer of a person."""
+def safety(_: Translator, content: Content, lang: Lang, country: str | None, *, offer: bool = True) -> Reply:
+    """Safety steps and emergency numbers first, then the offer of a person (left out when a
+    person has already been asked for)."""
     sf = content.safety.get(lang)
     if sf is None:
         text = _("<b>If you are in danger, call 112 now.</b> It works without credit or a SIM card.")
@@ -106,18 +108,35 @@ def safety(_: Translator, content: Content, lang: Lang, country: str | None) -> 
         code = country if country in sf.countries else sf.default
         text = sf.countries[code].text
         countries = [Button(c.name, COUNTRY_PREFIX + k) for k, c in sf.countries.items() if k != code]
-    offer = _("Do you want to talk to a person from the hotline now? It is free and confidential.")
-    rows: list[tuple[Button, ...]] = [
-        (Button(_("👤 Talk to a person"), HANDOFF_YES), Button(_("Not now"), HANDOFF_NO)),
-    ]
+    rows: list[tuple[Button, ...]] = []
+    if offer:
+        question = _("Do you want to talk to a person from the hotline now? It is free and confidential.")
+        text = f"{text}\n\n<b>{question}</b>"
+        rows.append((Button(_("👤 Talk to a person"), HANDOFF_YES), Button(_("Not now"), HANDOFF_NO)))
     if countries:
         rows.append(tuple(countries))
-    return Reply(f"{text}\n\n<b>{offer}</b>", tuple(rows))
+    return Reply(text, tuple(rows))
 
 
 def gentle_offer(_: Translator) -> Reply:
     return Reply(_("If you want, a person from the hotline can help you with this."),
                  ((Button(_("👤 Talk to a person"), HANDOFF_YES),),))
+
+
+def queued(_: Translator, ticket: TicketLike, *, intro: str | None = None) -> Reply:
+    """What the person is told once a hotline operator has been asked for."""
+    lines = [intro or _("I have asked a hotline operator to join. They will write to you here. "
+                        "Please stay in this chat.")]
+    if ticket.position is not None:
+        lines.append(_("Your place in the queue: {position}.", position=ticket.position))
+    if ticket.eta_minutes is not None:
+        lines.append(_("Estimated wait: about {minutes} min.", minutes=ticket.eta_minutes))
+    if ticket.out_of_hours:
+        lines.append(_("The hotline is closed now; an operator will answer when it opens. "
+                       "If you are in danger, call 112."))
+    lines.extend(ticket.notices)
+    lines.append(_("To leave the queue, send /cancel."))
+    return Reply("\n".join(lines))
 
 
 def help_text(_: Translator) -> Reply:

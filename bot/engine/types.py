@@ -8,6 +8,9 @@ from typing import Any, Literal
 from nlu.languages import Lang
 
 IncomingKind = Literal["text", "command", "button", "media"]
+# Which check question was asked: "danger" (you or someone close in danger right now?) or,
+# when self-harm is among the indicators, the direct "self_harm" question.
+CheckKind = Literal["danger", "self_harm"]
 
 # Button payloads are short because Telegram limits callback_data to 64 bytes
 # (https://core.telegram.org/bots/api#inlinekeyboardbutton).
@@ -18,6 +21,10 @@ COUNTRY_PREFIX = "country:"
 MENU = "menu"
 HANDOFF_YES = "handoff:yes"
 HANDOFF_NO = "handoff:no"
+# The check question after a message rated "elevated": "check:yes:danger", "check:no:self_harm".
+# "Talk to a person" under it is HANDOFF_YES.
+CHECK_YES = "check:yes:"
+CHECK_NO = "check:no:"
 LANG_PICKER = "language"
 
 
@@ -60,5 +67,7 @@ class Outcome:
     risk: str = "none"
     indicators: list[str] = field(default_factory=list)
     handoff_requested: bool = False
+    # Set when the reply ends with a check question (the message was rated "elevated").
+    check: CheckKind | None = None
     # Set when a human owns the conversation: the transport relays instead of answering.
     relayed_to_case: int | None = None

@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Event, HandoffRequest, User, utcnow
+from bot.storage.models import RISKY_INBOUND, Event, HandoffRequest, User, utcnow
 
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=5)
 
@@ -68,6 +68,17 @@ async def recent_events(session: AsyncSession, *, user: User, limit: int) -> lis
     rows = await session.scalars(
         select(Event).where(Event.user_id == user.id).order_by(Event.id.desc()).limit(limit))
     return list(reversed(rows.all()))
+
+
+async def strongest_risk_event(session: AsyncSession, *, user: User, since: dt.datetime) -> Event | None:
+    """The person's highest-risk message since `since` (high beats elevated; the newest among
+    equals), or None. One query on the partial index `ix_events_user_risky`."""
+    rank = case((Event.risk == "high", 2), else_=1)
+    return await session.scalar(
+        select(Event)
+        .where(Event.user_id == user.id, text(RISKY_INBOUND), Event.at >= since)
+        .order_by(rank.desc(), Event.at.desc(), Event.id.desc())
+        .limit(1))
 
 
 async def add_handoff_request(session: AsyncSession, *, user: User, level: str, indicators: Sequence[str],

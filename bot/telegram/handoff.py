@@ -1,4 +1,5 @@
-"""Journey: reaching a person at the hotline (/human, the offer's buttons, /cancel).
+"""Journey: reaching a person at the hotline (/human, the offer's buttons, the check question's
+Yes / No, /cancel).
 
 While a case is open the engine passes every message to it (and, with the operators' forum,
 `converse` mirrors it into the case's topic); these handlers only start and leave it."""
@@ -11,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
-from bot.engine.types import HANDOFF_NO, HANDOFF_YES
+from bot.engine.types import CHECK_NO, CHECK_YES, HANDOFF_NO, HANDOFF_YES
 from bot.telegram import incoming
 from bot.telegram.dialogue import CaseMirror, converse
 from bot.telegram.render import Responder
@@ -41,5 +42,6 @@ async def on_offer_button(query: CallbackQuery, services: Services, session: Asy
 def router() -> Router:
     r = Router(name="handoff")
     r.message.register(on_command, Command("human", "cancel"))
-    r.callback_query.register(on_offer_button, F.data.in_({HANDOFF_YES, HANDOFF_NO}))
+    r.callback_query.register(on_offer_button, F.data.in_({HANDOFF_YES, HANDOFF_NO}) |
+                              F.data.startswith(CHECK_YES) | F.data.startswith(CHECK_NO))
     return r

@@ -1,0 +1,88 @@
+"""`hamroh chat` driven by scripted input: the check question and remembered danger end to end
+through the terminal loop (real NLU and detector, the hotline queue on SQLite)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from sqlalchemy import select
+
+from bot.app import Services, build_services
+from bot.cli.chat import run_chat
+from hotline_router.models import Case
+from tests.bot.engine.real_nlu import ELEVATED, HARMLESS, LOCKED_IN_AND_BEATEN, rated, real_understander
+from tests.bot.telegram.scripted import make_settings
+
+Step = str | Callable[[str], str]
+
+
+class ScriptedConsole(Console):
+    """A console whose input comes from a script; a step may read what was printed so far
+    (to press a button by its label, as a person would). Ctrl-D after the last step."""
+
+    def __init__(self, script: list[Step]) -> None:
+        super().__init__(file=io.StringIO(), width=200, color_system=None)
+        self.script = list(script)
+
+    @property
+    def output(self) -> str:
+        assert isinstance(self.file, io.StringIO)
+        return self.file.getvalue()
+
+    def input(self, *args: Any, **kwargs: Any) -> str:
+        if not self.script:
+            raise EOFError
+        step = self.script.pop(0)
+        return step(self.output) if callable(step) else step
+
+
+def press(label: str) -> Callable[[str], str]:
+    """The number of the last button shown with this label."""
+    def choose(output: str) -> str:
+        numbers = re.findall(rf"\[(\d+)\] {re.escape(label)}\n", output)
+        assert numbers, f"no button {label!r} in:\n{output[-1500:]}"
+        return numbers[-1]
+    return choose
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    s = await build_services(make_settings(f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"),
+                             understander=real_understander())
+    yield s
+    await s.close()
+
+
+async def chat(services: Services, script: list[Step]) -> tuple[str, list[Case]]:
+    console = ScriptedConsole(script)
+    await run_chat(services, lang="ru", user_id="local-test", console=console)
+    assert not console.script, "every step was read"
+    async with services.sessions() as session:
+        found = list((await session.scalars(select(Case).order_by(Case.id))).all())
+    return console.output, found
+
+
+async def test_check_question_yes_in_the_terminal(services: Services) -> None:
+    doubt = await rated(services.understander, ELEVATED, "elevated")
+    output, found = await chat(services, [doubt, press("Да")])
+    assert "угрожает опасность?" in output
+    assert "112" in output.split("угрожает опасность?")[1], "safety numbers after Yes"
+    [case] = found
+    assert case.level == "high" and case.transport == "chat" and case.evidence
+
+
+async def test_remembered_danger_in_the_terminal(services: Services) -> None:
+    report = await rated(services.understander, LOCKED_IN_AND_BEATEN, "high")
+    window = services.settings.history_window
+    output, found = await chat(services, [report, "/human", "/cancel", *[HARMLESS] * window, "/human"])
+    assert "вышли из очереди" in output
+    first, second = found
+    assert first.status == "closed" and second.status == "queued"
+    assert second.level == "high" and "restriction_of_movement" in second.indicators
+    assert any(e.get("rule_id") == "ru:locked_in" for e in second.evidence)
