@@ -1,4 +1,4 @@
-"""Console sessions, CSRF tokens, the login rate limit and the audit log.
+"""Console sessions, CSRF tokens, the console's secret key and the audit log.
 
 A session is a random token in an HTTP-only cookie; the database keeps only its HMAC, so a
 copy of the database does not let anyone in. The CSRF token of a form is an HMAC of the
@@ -7,13 +7,13 @@ session token: a page of another site cannot know it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import os
 import secrets
-import time
-from collections import deque
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -24,7 +24,7 @@ from hotline_router.models import AuditEntry, ConsoleSession, Operator
 
 class Keys:
     def __init__(self, secret: bytes | None = None) -> None:
-        # Without a configured key, a random one: sessions then end with the process.
+        # Without a key, a random one: sessions then end with the process.
         self.secret = secret or secrets.token_bytes(32)
 
     def _mac(self, purpose: str, value: str) -> str:
@@ -38,6 +38,32 @@ class Keys:
 
     def csrf_ok(self, token: str, submitted: str | None) -> bool:
         return bool(submitted) and hmac.compare_digest(self.csrf(token), str(submitted))
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """The key kept in `path`, generated the first time (mode 0600, in a 0700 folder).
+
+    The file appears complete or not at all (written aside, then hard-linked into place), so
+    two processes starting together end up with the same key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first: use its key
+                os.link(aside, path)
+        finally:
+            aside.unlink(missing_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise ValueError(f"{path}: too short for a console secret key (delete it to get a new one)")
+    return key.encode()
 
 
 async def start_session(session: AsyncSession, keys: Keys, operator: Operator, *, ttl_s: int,
@@ -59,42 +85,16 @@ async def resolve(session: AsyncSession, keys: Keys, token: str | None,
     if row is None or row.expires_at <= now:
         return None
     op = await session.get(Operator, row.operator_id)
-    return op if op is not None and op.active else None
+    if op is None or not op.active:
+        await session.delete(row)  # a disabled account's sessions never come back
+        return None
+    return op
 
 
 async def end_session(session: AsyncSession, keys: Keys, token: str | None) -> None:
     if token:
         await session.execute(delete(ConsoleSession).where(
             ConsoleSession.token_hash == keys.session_hash(token)))
-
-
-class RateLimiter:
-    """At most `limit` failed attempts per key within `window_s` (kept in memory: a restart
-    forgives, which is acceptable for a console bound to 127.0.0.1 by default)."""
-
-    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit, self.window_s, self.clock = limit, window_s, clock
-        self._hits: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str) -> deque[float]:
-        hits = self._hits.setdefault(key, deque())
-        cutoff = self.clock() - self.window_s
-        while hits and hits[0] < cutoff:
-            hits.popleft()
-        return hits
-
-    def blocked(self, *keys: str) -> bool:
-        return any(len(self._recent(k)) >= self.limit for k in keys)
-
-    def failed(self, *keys: str) -> None:
-        for k in keys:
-            self._recent(k).append(self.clock())
-        if len(self._hits) > 10_000:  # bounded memory under a spray of names
-            self._hits = {k: v for k, v in self._hits.items() if self._recent(k)}
-
-    def reset(self, *keys: str) -> None:
-        for k in keys:
-            self._hits.pop(k, None)
 
 
 def audit(session: AsyncSession, *, operator: Operator | None, action: str, now: dt.datetime,

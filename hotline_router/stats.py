@@ -16,8 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline_router.models import Alert, Case
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("date", "team", "lang", "country", "risk", "indicators", "status", "outcome", "tags",
                "wait_min", "handle_min", "sla_breached", "out_of_hours", "overflowed")
+
+
+def neutral(cell: object) -> object:
+    """A text cell a spreadsheet cannot run: prefixed with a quote when it starts like a
+    formula (the values come partly from people, e.g. a forged country code). Numbers that
+    the export computes itself are left as numbers."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
@@ -103,11 +114,12 @@ async def export_csv(session: AsyncSession, *, now: dt.datetime, days: int = 30)
         wait = _wait_min(c)
         handle = ((c.closed_at - c.first_assigned_at).total_seconds() / 60
                   if c.closed_at and c.first_assigned_at else None)
-        writer.writerow([c.created_at.date().isoformat(), c.team, c.lang, c.country or "", c.level,
-                         " ".join(map(str, c.indicators)), c.status, c.outcome or "",
-                         " ".join(map(str, c.tags)), "" if wait is None else round(wait, 1),
-                         "" if handle is None else round(handle, 1), int(c.escalated_at is not None),
-                         int(c.out_of_hours), int(c.team != c.preferred_team)])
+        row = (c.created_at.date().isoformat(), c.team, c.lang, c.country or "", c.level,
+               " ".join(map(str, c.indicators)), c.status, c.outcome or "",
+               " ".join(map(str, c.tags)), "" if wait is None else round(wait, 1),
+               "" if handle is None else round(handle, 1), int(c.escalated_at is not None),
+               int(c.out_of_hours), int(c.team != c.preferred_team))
+        writer.writerow([neutral(cell) for cell in row])
     return buf.getvalue()
 
 

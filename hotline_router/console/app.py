@@ -9,19 +9,36 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
 import aiohttp_jinja2
 import jinja2
+import structlog
 from aiohttp import web
 
 from hotline_router import auth, operators, readable
-from hotline_router.console import views
-from hotline_router.console.keys import KEYS, LIMITER, OPERATOR, OPS, SETTINGS, TOKEN, ConsoleConfig
+from hotline_router.config import HotlineSettings
+from hotline_router.console import login, views
+from hotline_router.console.client import TrustedProxies
+from hotline_router.console.keys import (
+    CLIENT_IP,
+    KEYS,
+    OPERATOR,
+    OPS,
+    PROXIES,
+    SETTINGS,
+    THROTTLE,
+    TOKEN,
+    ConsoleConfig,
+)
+from hotline_router.console.throttle import LoginThrottle, Policy
 from hotline_router.operations import Operations
 from hotline_router.service import Hotline
+
+log = structlog.get_logger(__name__)
 
 HERE = Path(__file__).parent
 COOKIE = "hamroh_console"
@@ -59,6 +76,8 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     hotline: Hotline = request.app[OPS].h
+    request[CLIENT_IP] = request.app[PROXIES].client(request.remote,
+                                                     request.headers.getall("X-Forwarded-For", ()))
     token = request.cookies.get(COOKIE)
     now = hotline.clock()
     async with hotline.sessions.begin() as session:
@@ -98,14 +117,29 @@ def _minutes(value: dt.datetime | None, now: dt.datetime) -> str:
     return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def make_app(hotline: Hotline, console: ConsoleSettingsLike, *, keys: auth.Keys | None = None) -> web.Application:
+def console_secret(settings: HotlineSettings) -> bytes | None:
+    """The configured key; else the one kept in the data folder (made once); else None."""
+    if settings.console_secret_key:
+        return settings.console_secret_key.get_secret_value().encode()
+    if settings.console_secret_file is None:
+        return None
+    try:
+        return auth.load_or_create_secret(settings.console_secret_file)
+    except (OSError, ValueError) as exc:
+        log.warning("console.secret_not_kept", path=str(settings.console_secret_file), error=str(exc),
+                    consequence="sessions end when the process stops")
+        return None
+
+
+def make_app(hotline: Hotline, console: ConsoleSettingsLike, *, keys: auth.Keys | None = None,
+             login_clock: Callable[[], float] = time.monotonic) -> web.Application:
     settings = hotline.settings
-    secret = settings.console_secret_key.get_secret_value().encode() if settings.console_secret_key else None
     # The form size limit stops oversized posts before they reach a handler (413).
     app = web.Application(middlewares=[security_headers, authenticate], client_max_size=64 * 1024)
     app[OPS] = Operations(hotline)
-    app[KEYS] = keys or auth.Keys(secret)
-    app[LIMITER] = auth.RateLimiter(settings.login_rate_limit, settings.login_window_s)
+    app[KEYS] = keys or auth.Keys(console_secret(settings))
+    app[THROTTLE] = LoginThrottle(Policy.from_settings(settings), clock=login_clock)
+    app[PROXIES] = TrustedProxies(settings.trusted_proxies)
     app[SETTINGS] = ConsoleConfig(cookie=COOKIE, login_csrf_cookie=LOGIN_CSRF_COOKIE,
                                   cookie_secure=console.cookie_secure, session_ttl_s=console.session_ttl_s)
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -113,6 +147,7 @@ def make_app(hotline: Hotline, console: ConsoleSettingsLike, *, keys: auth.Keys 
     env.filters["waited"] = lambda value: _minutes(value, hotline.clock())
     env.filters["hhmm"] = lambda value: value.strftime("%d.%m %H:%M UTC") if value else ""
     env.globals["readable"] = readable.describe
+    login.add_routes(app)
     views.add_routes(app)
     static = app.router.add_static("/console/static/", HERE / "static", append_version=True,
                                    name="static")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -24,6 +25,12 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 class ConsoleCfg:
     cookie_secure: bool = False
     session_ttl_s: int = 3600
+
+
+@pytest.fixture(autouse=True)
+def _secret_in_tmp(sqlite_hotline: Hotline, tmp_path: Path) -> None:
+    """The generated console key goes to the test's folder, not to ./data."""
+    sqlite_hotline.settings.console_secret_file = tmp_path / "console_secret.key"
 
 
 @pytest.fixture
@@ -64,7 +71,7 @@ async def test_wrong_password_then_right(client: TestClient, sqlite_hotline: Hot
 
 async def test_login_attempts_are_rate_limited(client: TestClient, sqlite_hotline: Hotline) -> None:
     await operator(sqlite_hotline, "alice")
-    for _ in range(5):
+    for _ in range(3):  # login_free_attempts; then 1 s, 2 s, 4 s ... between attempts
         assert await login(client, "alice", "guess guess") == 401
     assert await login(client, "alice") == 429  # even the right password waits now
     assert (await _audit(sqlite_hotline))[-1] == "login_blocked"
