@@ -30,8 +30,8 @@ from bot.engine.understand import (
     OUT_OF_SCOPE,
     Understander,
     Understanding,
+    answer_topic,
     clean_text,
-    danger_topic,
     has_words,
 )
 from bot.i18n import Catalogs, Translator
@@ -208,10 +208,10 @@ class Engine:
         if out.risk == "high":
             out.replies.append(render.safety(_, content, lang, country))
             out.handoff_requested = True
-        topic = d.topic
+        topic = answer_topic(d.topic, out.risk, out.indicators, content.catalogue)
         if out.risk == "high" and self._is_chat(topic):
-            topic = danger_topic(u.risk.indicators) or OUT_OF_SCOPE
-            out.topic = topic
+            topic = OUT_OF_SCOPE  # a danger report with no danger answer: the safety numbers
+        out.topic = topic
         if (d.kind == "match" and topic != OUT_OF_SCOPE) or (out.risk == "high" and self._is_danger(topic)):
             # With any risk the offer of a person comes in its own reply: one such button only.
             out.replies.append(render.topic_answer(_, content, lang, topic, offer_person=out.risk == "none"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -79,9 +79,54 @@ _INDICATOR_TOPICS: dict[str, str] = {
 }
 
 
+# Dangers whose answers are specific (crisis line, medical help, the sexual-exploitation
+# services): they answer a report even when it shows other indicators too.
+_SPECIFIC = ("self_harm", "sexual_exploitation", "physical_sexual_violence")
+# Indicators that say nothing about forced labour on their own account.
+_NOT_FORCED_LABOUR = frozenset({"self_harm", "excessive_overtime", "withholding_of_wages"})
+
+
 def danger_topic(indicators: Sequence[str]) -> str | None:
-    """The topic for the first indicator that has one."""
+    """The answer for a danger report: a specific danger first; then, when several forced-labour
+    indicators show together (the ILO's sign of forced labour: "debts for food and I cannot
+    leave", "whoever calls home gets hurt"), the forced-labour answer; else the topic of the
+    first indicator that has one."""
+    for specific in _SPECIFIC:
+        if specific in indicators:
+            return _INDICATOR_TOPICS[specific]
+    if len({i for i in indicators if i not in _NOT_FORCED_LABOUR}) >= 2:
+        return "risk_forced_labour"
     return next((_INDICATOR_TOPICS[i] for i in indicators if i in _INDICATOR_TOPICS), None)
+
+
+class TopicInfo(Protocol):
+    @property
+    def area(self) -> str: ...
+
+    @property
+    def risk(self) -> str: ...
+
+
+_RISK_RANK = {"none": 0, "elevated": 1, "high": 2}
+
+
+def answer_topic(topic: str, level: str, indicators: Sequence[str], catalogue: Mapping[str, TopicInfo]) -> str:
+    """The topic to answer. A message escalated as danger gets the answer about that danger
+    when the classifier's topic is small talk or a topic of lower risk ("Ishda meni
+    urishyapti" read as a work injury; a threat read as a question about complaints): the
+    person needs the safety steps of the danger answer, not the procedure."""
+    if level != "high":
+        return topic
+    meta = catalogue.get(topic)
+    chat = topic == OUT_OF_SCOPE or (meta is not None and meta.area == "chat")
+    danger = danger_topic(indicators)
+    if danger is None or danger == topic:
+        return topic
+    if chat:
+        return danger
+    own = _RISK_RANK.get(meta.risk if meta else "none", 0)
+    theirs = catalogue.get(danger)
+    return danger if theirs is not None and _RISK_RANK.get(theirs.risk, 0) > own else topic
 
 
 def clean_text(text: str, max_chars: int) -> tuple[str, bool]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,12 @@ CONTEXT_TOKENS = 24
 CONTEXT_CHARS = 600  # only the end of an earlier message can reach the new one
 _SENTENCE_END = re.compile(r"[.!?;\n\r…。؟]+")
 _CLAUSE_END = re.compile(r"[,:()\[\]«»\"—–]+|\s-+\s")
+
+# The situation model alone raises an alarm only on a message of at least this many words.
+MIN_MODEL_WORDS = 3
+# Indicators whose rules the situation model never doubts: a hint of suicide is always asked
+# about by a person.
+NEVER_DOUBTED = frozenset({Indicator.SELF_HARM})
 
 # Classifier intents that are risk signals, and the indicator each one stands for.
 CLASSIFIER_INDICATORS: Mapping[str, Indicator] = {
@@ -66,6 +72,7 @@ class RiskDetector:
         self.thresholds = thresholds or Thresholds()
         self.plan = Plan.build(self.rulesets)
         self.rules: tuple[Rule, ...] = self.plan.rules
+        self.certain = frozenset(r.id for r in self.rules if getattr(r, "certain", False))
         self.index = TermIndex()
         for term in self.plan.terms:
             self.index.add(term)
@@ -116,11 +123,13 @@ class RiskDetector:
                 evidence[seen[hit.rule.id]] = ev
         # The classifier does not see questions, negation or "all is well": the rules do.
         quiet = not in_danger and (found.message_is_general() or found.reassured)
-        situation = self._situation(text)
+        situation, probability = self._situation(text)
         # The topic classifier learned words ("паспорт", "долг"); where the situation model is
         # there, its danger intents count only when the situation model also sees danger.
         quiet = quiet or (self.situations is not None and not situation)
         evidence += self._classifier(ranking, quiet=quiet, negated=found.negated_indicators)
+        if probability is not None and not in_danger:
+            evidence = [self._doubt(ev, probability) for ev in evidence]
         evidence += situation
         return self._combine(evidence, is_question=found.has_question or "?" in text[:MAX_CHARS],
                              third_party=found.third_party_in(found.hits))
@@ -138,17 +147,35 @@ class RiskDetector:
         counted = not quiet and indicator not in negated
         return [Evidence(indicator, "classifier", intent, f"{intent} {conf:.2f}", level, counted)]
 
-    def _situation(self, text: str) -> list[Evidence]:
-        """The situation model's view. It only ever adds: a rule that matched still counts
-        whatever the model thinks, so the editors' rules stay their lever."""
+    def _situation(self, text: str) -> tuple[list[Evidence], float | None]:
+        """The situation model's evidence and P(danger) (None without a model)."""
         if self.situations is None:
-            return []
+            return [], None
         score = self.situations.score(text[:MAX_CHARS])
         if score.level == RiskLevel.NONE:
-            return []
+            return [], score.probability
+        level, note = score.level, ""
+        if level == RiskLevel.HIGH and len(normalize(text[:200]).split()) < MIN_MODEL_WORDS:
+            # Two words ("ishonch telefoni") are too little for the model alone to raise an
+            # alarm: it asks instead. A rule can still make them high ("меня бьют").
+            level, note = RiskLevel.ELEVATED, "too short for the model alone: asked, not escalated"
         matched = ", ".join(score.words) or text[:60]
-        return [Evidence(score.indicator, "model", f"model:{score.indicator}", matched, score.level,
-                         True, round(score.probability, 3))]
+        evidence = [Evidence(indicator, "model", f"model:{indicator}", matched, level, True,
+                             round(score.probability, 3), note)
+                    for indicator in (score.indicator, *score.also)]
+        return evidence, score.probability
+
+    def _doubt(self, ev: Evidence, probability: float) -> Evidence:
+        """A rule match in a message the model reads as a clear look-alike ("хозяин меня
+        прибьёт за краску, шучу") is asked about instead of escalated, and says so. Rules on
+        self-harm and rules marked `certain` are never doubted: the editors keep the last word."""
+        assert self.situations is not None
+        if (ev.source != "rule" or not ev.counted or ev.level != RiskLevel.HIGH
+                or ev.indicator in NEVER_DOUBTED or ev.rule_id in self.certain
+                or probability >= self.situations.thresholds.doubt):
+            return ev
+        note = f"the situation model reads a look-alike (P(danger) {probability:.2f}): asked, not escalated"
+        return replace(ev, level=RiskLevel.ELEVATED, probability=round(probability, 3), note=note)
 
     def _combine(self, evidence: list[Evidence], *, is_question: bool,
                  third_party: bool) -> RiskAssessment:

@@ -21,10 +21,13 @@ from typing import Any
 import numpy as np
 
 from nlu.languages import LANGS
-from nlu.risk.model import RiskLevel
+from nlu.normalize import normalize
+from nlu.risk.detector import MIN_MODEL_WORDS, NEVER_DOUBTED
+from nlu.risk.model import RiskAssessment, RiskLevel
 from nlu.risk.situation_model import (
     SEED,
     TARGET_RECALL,
+    Thresholds,
     choose_thresholds,
     danger_folds,
     danger_probability,
@@ -36,7 +39,8 @@ from nlu.training_data import Example
 
 # (training items, texts, fold) -> P(danger) per text
 DangerPredictor = Callable[[Sequence[Situation], Sequence[str], int], np.ndarray]
-RuleLevel = Callable[[str], RiskLevel]
+# The editors' rules alone (a detector without the model): the assessment of a text.
+Rules = Callable[[str], RiskAssessment]
 
 
 def embedded_danger(train: Sequence[Situation], texts: Sequence[str], fold: int) -> np.ndarray:
@@ -71,7 +75,7 @@ class DangerLangReport:
     check_false: float
     rules_recall: float  # the editors' rules alone
     rules_false: float
-    combined_recall: float  # rules + model: what the bot escalates
+    combined_recall: float  # rules + model, as the bot's detector combines them
     combined_false: float
 
 
@@ -92,7 +96,7 @@ class DangerReport:
 
 
 def evaluate_danger(items: Sequence[Situation], predictor: DangerPredictor, backend: str, *,
-                    rules: RuleLevel | None = None, folds: int = 5, seed: int = SEED,
+                    rules: Rules | None = None, folds: int = 5, seed: int = SEED,
                     on_fold: Callable[[int], None] | None = None) -> DangerReport:
     probs = np.zeros(len(items))
     seconds = 0.0
@@ -106,7 +110,9 @@ def evaluate_danger(items: Sequence[Situation], predictor: DangerPredictor, back
             on_fold(k)
     th = choose_thresholds(items, probs)
     corpus = [i for i, s in enumerate(items) if s.source == "situations"]
-    rule_high = {i: rules(items[i].text) == RiskLevel.HIGH for i in corpus} if rules else {}
+    assessed = {i: rules(items[i].text) for i in corpus} if rules else {}
+    rule_high = {i: a.level == RiskLevel.HIGH for i, a in assessed.items()}
+    bot = {i: _escalated(items[i].text, probs[i], assessed.get(i), th) for i in corpus}
     report = DangerReport(backend, folds, seed, th.high, th.elevated, seconds / folds)
     for lang in LANGS:
         idx = [i for i in corpus if items[i].lang == lang]
@@ -116,19 +122,32 @@ def evaluate_danger(items: Sequence[Situation], predictor: DangerPredictor, back
         danger = np.array([items[i].danger for i in idx])
         r, f = rates(p, danger, th.high)
         cr, cf = rates(p, danger, th.elevated)
-        by_rule = np.array([rule_high.get(i, False) for i in idx])
-        rr, rf = _flag_rates(by_rule, danger)
-        br, bf = _flag_rates(by_rule | (p >= th.high), danger)
+        rr, rf = _flag_rates(np.array([rule_high.get(i, False) for i in idx]), danger)
+        br, bf = _flag_rates(np.array([bot[i] for i in idx]), danger)
         report.languages[lang] = DangerLangReport(lang, int(danger.sum()), int((~danger).sum()),
                                                   r, f, cr, cf, rr, rf, br, bf)
     for i in corpus:
-        flagged = probs[i] >= th.high or rule_high.get(i, False)
+        flagged = bot[i]
         s = items[i]
         if s.danger and not flagged:
             report.missed.append(f"{s.lang} {s.kind} p={probs[i]:.2f}: {s.text}")
         elif not s.danger and flagged:
             report.false.append(f"{s.lang} {s.kind} p={probs[i]:.2f}: {s.text}")
     return report
+
+
+def _escalated(text: str, p: float, rules: RiskAssessment | None, th: Thresholds) -> bool:
+    """What the bot's detector does with the rules' assessment and the model's P(danger): the
+    model alone escalates a message of MIN_MODEL_WORDS or more; a rule escalates unless the
+    model reads a clear look-alike (below `doubt`) and the rule may be doubted."""
+    if p >= th.high and len(normalize(text[:200]).split()) >= MIN_MODEL_WORDS:
+        return True
+    if rules is None or rules.level != RiskLevel.HIGH:
+        return False
+    if p >= th.doubt:
+        return True
+    return any(ev.source == "rule" and ev.counted and ev.level == RiskLevel.HIGH
+               and ev.indicator in NEVER_DOUBTED for ev in rules.evidence)
 
 
 def _flag_rates(flagged: np.ndarray, danger: np.ndarray) -> tuple[float, float]:

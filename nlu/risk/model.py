@@ -78,12 +78,15 @@ class Evidence:
     counted: bool = True
     # The situation model's probability of danger (None for rules and topic intents).
     probability: float | None = None
+    note: str = ""  # why the level differs from the rule's own (e.g. doubted by the model)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"indicator": str(self.indicator), "source": self.source, "rule_id": self.rule_id,
                "matched": self.matched, "level": str(self.level), "counted": self.counted}
         if self.probability is not None:
             out["probability"] = self.probability
+        if self.note:
+            out["note"] = self.note
         return out
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from nlu.languages import LANGS, Lang, content_folder
@@ -24,8 +23,7 @@ from nlu.normalize import normalize
 from nlu.problems import Problem
 from nlu.risk.model import Indicator, RiskLevel
 from nlu.risk.patterns import Negation, PatternError, Term, WordPat, compile_pattern, make_term
-
-Loc = tuple[str | int, ...]
+from nlu.yamlsafe import Loc, YamlError, load_file
 
 
 class NegationSpec(BaseModel):
@@ -310,34 +308,14 @@ class _Loader:
 
 
 def load_yaml_lines(path: Path) -> tuple[Any, dict[Loc, int]]:
-    """Parse a YAML file keeping the 1-based line of every node; ValueError(message, line)."""
+    """Parse a YAML file keeping the 1-based line of every node; ValueError(message, line).
+
+    Patterns are text: a bare number or yes/no in a list is still a pattern, so every scalar
+    but null is kept as text. The loader (nlu/yamlsafe.py) bounds size, depth and aliases."""
     try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError("file is not UTF-8 text", 1) from exc
+        doc = load_file(path, text_scalars=True)
+    except YamlError as exc:
+        raise ValueError(exc.message, exc.line) from exc
     except OSError as exc:
-        raise ValueError(f"cannot read the file: {exc.strerror}", 1) from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ValueError(f"YAML syntax: {exc.problem or exc}", mark.line + 1 if mark else 1) from exc
-    except yaml.YAMLError as exc:
-        raise ValueError(f"YAML syntax: {exc}", 1) from exc
-    lines: dict[Loc, int] = {}
-    return (None if node is None else _build(node, (), lines)), lines
-
-
-def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> Any:
-    lines[loc] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = str(_build(key_node, (*loc, "__key__"), {}))
-            out[key] = _build(value_node, (*loc, key), lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*loc, i), lines) for i, item in enumerate(node.value)]
-    value = yaml.SafeLoader("").construct_object(node, deep=True)
-    # Patterns are text: a bare number or yes/no in a list is still a pattern.
-    return value if value is None or isinstance(value, str | dict | list) else str(value)
+        raise ValueError(f"cannot read the file: {exc.strerror or exc}", 1) from exc
+    return doc.data, doc.lines

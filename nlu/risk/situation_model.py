@@ -40,14 +40,17 @@ from nlu.risk.model import Indicator, RiskLevel
 from nlu.risk.situations import Situation, situation_examples
 from nlu.training_data import data_hash
 
-CODE_VERSION: Final = "situations-2"
+CODE_VERSION: Final = "situations-3"
 MAX_CHARS: Final = 1500  # a long story is read to its first 1500 characters
 TARGET_RECALL: Final = 0.98
 CHECK_RECALL: Final = 0.995
+DOUBT_LOSS: Final = 0.002
+DOUBT_CAP: Final = 0.05
 FOLDS: Final = 5
 SEED: Final = 20261204
 EXPLAIN_WORDS: Final = 4
 _MIN_SHOWN: Final = 4  # letters
+SECOND_INDICATOR: Final = 0.25  # a second indicator is named from this probability
 _PREFIX: Final = "situations-"
 
 log = structlog.get_logger(__name__)
@@ -59,6 +62,9 @@ class SituationScore:
     level: RiskLevel  # by the model's thresholds
     indicator: Indicator
     words: tuple[str, ...]  # the person's words that weighed most towards danger
+    # The indicator, then a second one when the message shows it too ("whoever calls home will
+    # be hurt": isolation and threats).
+    also: tuple[Indicator, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,10 @@ class Thresholds:
     false_alarms: float
     check_recall: float
     check_false_alarms: float
+    # Below this the model reads a message as a look-alike so surely that a rule match in it
+    # is doubted (asked about, not escalated): at most DOUBT_LOSS of the held-out danger
+    # examples score lower, and never more than DOUBT_CAP.
+    doubt: float = 0.0
 
 
 def prepare(text: str) -> str:
@@ -166,7 +176,9 @@ def choose_thresholds(items: Sequence[Situation], probs: np.ndarray) -> Threshol
     elevated = min(threshold_for(p, danger, CHECK_RECALL), high)
     r, f = rates(p, danger, high)
     cr, cf = rates(p, danger, elevated)
-    return Thresholds(high, elevated, r, f, cr, cf)
+    ordered = np.sort(p[danger])
+    doubt = float(min(ordered[int(np.floor(DOUBT_LOSS * ordered.size))], DOUBT_CAP)) if ordered.size else 0.0
+    return Thresholds(high, elevated, r, f, cr, cf, doubt)
 
 
 @dataclass
@@ -188,9 +200,11 @@ class SituationModel:
         th = self.thresholds
         level = RiskLevel.HIGH if p >= th.high else RiskLevel.ELEVATED if p >= th.elevated else RiskLevel.NONE
         ind = self.indicator.proba(prepared)
-        indicator = Indicator(self.indicator.classes[int(np.argmax(ind))])
+        order = np.argsort(-ind)
+        indicator = Indicator(self.indicator.classes[int(order[0])])
+        also = tuple(Indicator(self.indicator.classes[int(i)]) for i in order[1:2] if ind[i] >= SECOND_INDICATOR)
         words = self.explain(text, prepared) if level > RiskLevel.NONE else ()  # of the segment
-        return SituationScore(p, level, indicator, words)
+        return SituationScore(p, level, indicator, words, also)
 
     def explain(self, text: str, prepared: str | None = None) -> tuple[str, ...]:
         """The person's words that pushed most towards danger, strongest first."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -157,3 +158,45 @@ def test_cache_is_reused_and_a_broken_cache_retrains(corpus: Path, tmp_path: Pat
     rebuilt = load_or_train(corpus, None, tmp_path)
     assert rebuilt is not None and rebuilt.key == first.key
     assert load_or_train(tmp_path / "missing", None, tmp_path) is None
+
+
+def test_a_rule_in_a_clear_look_alike_is_asked_about_not_escalated(model: SituationModel) -> None:
+    # Thresholds moved so that the model reads every message as a clear look-alike.
+    doubting = replace(model, thresholds=replace(model.thresholds, high=1.0, elevated=1.0, doubt=1.0))
+    detector = RiskDetector.load(CONTENT, situations=doubting)
+    text = "бригадир вчера ударил меня"
+    assert RiskDetector.load(CONTENT).assess(text, "ru").level == RiskLevel.HIGH
+    doubted = detector.assess(text, "ru")
+    assert doubted.level == RiskLevel.ELEVATED
+    ev = next(e for e in doubted.evidence if e.source == "rule")
+    assert "look-alike" in ev.note and ev.probability is not None and ev.to_dict()["note"] == ev.note
+    # Self-harm is never doubted, whatever the model says.
+    assert detector.assess("не хочу больше жить", "ru").level == RiskLevel.HIGH
+
+
+def test_self_harm_rules_are_never_doubted(model: SituationModel) -> None:
+    detector = RiskDetector.load(CONTENT, situations=model)
+    told = detector.assess("не хочу больше жить", "ru")
+    assert told.level == RiskLevel.HIGH
+    assert "self_harm" in told.indicators
+
+
+def test_two_words_are_too_few_for_the_model_alone(model: SituationModel) -> None:
+    detector = RiskDetector.load(CONTENT, situations=model)
+    short = detector.assess("семью найдут", "ru")
+    assert short.level <= RiskLevel.ELEVATED
+    assert all(e.level != RiskLevel.HIGH for e in short.evidence if e.source == "model")
+
+
+def test_cross_validated_danger_report(corpus: Path) -> None:
+    from nlu.risk.evaluate import embedded_danger, evaluate_danger, markdown
+
+    items = situation_examples(corpus)
+    rules = RiskDetector.load(CONTENT)
+    report = evaluate_danger(items, embedded_danger, "embedded", rules=lambda t: rules.assess(t, "ru"), folds=3)
+    ru = report.languages["ru"]
+    assert ru.danger == 90 and ru.safe == 60
+    assert ru.recall >= 0.9 and 0.0 <= ru.false_alarms <= 1.0
+    assert ru.combined_recall >= ru.recall - 0.05
+    text = markdown(report)
+    assert "| ru | 90 | 60 |" in text and "Missed by rules + model" in text
