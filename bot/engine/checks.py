@@ -60,13 +60,16 @@ class RiskFacts:
 
 def check_kind(level: str, indicators: Sequence[str],
                declined: Collection[str] | None = None) -> CheckKind | None:
-    """The check question for a message, or None: only for "elevated", and not again when the
-    person already answered No for all of these indicators (`declined`, None = never asked)."""
-    if level != "elevated":
+    """The check question for a message, or None: for "elevated", and for any hint of
+    self-harm whatever its level (crisis lines ask directly, even after the numbers are shown);
+    not again when the person already answered No for all of these indicators (`declined`,
+    None = never asked)."""
+    self_harm = "self_harm" in indicators
+    if level != "elevated" and not (self_harm and level == "high"):
         return None
     if declined is not None and set(indicators) <= set(declined):
         return None
-    return "self_harm" if "self_harm" in indicators else "danger"
+    return "self_harm" if self_harm else "danger"
 
 
 def parse_answer(payload: str) -> tuple[bool, CheckKind] | None:

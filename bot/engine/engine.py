@@ -205,8 +205,11 @@ class Engine:
         d = u.decision
         out = Outcome(lang=lang, topic=d.topic, confidence=d.confidence, risk=str(u.risk.level),
                       indicators=list(u.risk.indicators))
+        # One caring question in case the message hides danger (a direct one on any hint of
+        # self-harm); not again after a No. It carries its own "Talk to a person" button.
+        out.check = checks.check_kind(out.risk, out.indicators, declined)
         if out.risk == "high":
-            out.replies.append(render.safety(_, content, lang, country))
+            out.replies.append(render.safety(_, content, lang, country, offer=out.check is None))
             out.handoff_requested = True
         topic = answer_topic(d.topic, out.risk, out.indicators, content.catalogue)
         if out.risk == "high" and self._is_chat(topic):
@@ -220,10 +223,10 @@ class Engine:
         elif out.risk != "high":
             out.replies.append(render.topic_answer(_, content, lang, OUT_OF_SCOPE))
             out.replies.append(render.main_menu(_))
-        if out.risk == "elevated":
-            # One caring question in case the message hides danger; not again after a No.
-            out.check = checks.check_kind(out.risk, out.indicators, declined)
-            out.replies.append(checks.question(_, out.check) if out.check else render.gentle_offer(_))
+        if out.check:
+            out.replies.append(checks.question(_, out.check))
+        elif out.risk == "elevated":
+            out.replies.append(render.gentle_offer(_))
         return out
 
     def _is_danger(self, topic: str) -> bool:

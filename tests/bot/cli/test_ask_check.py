@@ -1,5 +1,5 @@
 """`hamroh ask` says when the chat would ask the check question ("check": true for a message
-rated elevated); `risk` stays the message's own level. Real NLU and detector, in process."""
+rated elevated, and any hint of self-harm); `risk` stays the message's own level. Real NLU and detector, in process."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ async def test_check_is_true_for_elevated_only(content_dir: Path) -> None:
     store = ContentStore(content_dir)
     store.reload()
     texts = [await rated(understander, ELEVATED, "elevated"),
-             await rated(understander, SELF_HARM_HINTS, "elevated", "self_harm"),
+             await rated(understander, SELF_HARM_HINTS, ("elevated", "high"), "self_harm"),
              await rated(understander, LOCKED_IN_AND_BEATEN, "high"), "как получить патент", "😀"]
     lines = [json.dumps({"text": t, "lang": "ru"}, ensure_ascii=False).encode() for t in texts]
     answers = [json.loads(a) async for a in answer_lines(lines, understander, store.content)]
     assert [a["check"] for a in answers] == [True, True, False, False, False]
-    assert [a["risk"] for a in answers] == ["elevated", "elevated", "high", "none", "none"]
-    assert [a["handoff"] for a in answers] == [False, False, True, False, False]
+    assert [a["risk"] for a in answers][:1] + [a["risk"] for a in answers][2:] == ["elevated", "high", "none", "none"]
+    assert answers[1]["risk"] in ("elevated", "high")  # self-harm: asked directly at either level
+    assert [a["handoff"] for a in answers] == [False, answers[1]["risk"] == "high", True, False, False]

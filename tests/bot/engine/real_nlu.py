@@ -20,6 +20,7 @@ from bot.engine.understand import Understander
 from nlu.config import NLUSettings
 from nlu.embedded import load_or_train
 from nlu.risk.detector import RiskDetector
+from nlu.risk.situation_model import load_or_train as load_situations
 from nlu.service import EmbeddedNLU
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -28,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[3]
 ELEVATED = ("зарплату не платят два месяца и работаем по 14 часов", "зарплату не платят три месяца",
             "работаем по 14 часов без выходных", "маош намедиҳанд ду моҳ")
 # A hint of self-harm, not a statement: "elevated" with the self_harm indicator.
-SELF_HARM_HINTS = ("иногда не хочется просыпаться", "я так устал от всего", "не хочется просыпаться утром")
+SELF_HARM_HINTS = ("иногда не хочется просыпаться", "я так устал от всего", "не хочется просыпаться утром",
+                   "раздал друзьям свои вещи, они мне больше не понадобятся")
 # Locked in and beaten: "high" on its own.
 LOCKED_IN_AND_BEATEN = ("нас заперли на складе и избили", "хозяин запер нас в вагончике и бьёт",
                         "нас заперли и избили")
@@ -39,18 +41,22 @@ HARMLESS = "как получить патент"
 def real_understander() -> Understander:
     settings = NLUSettings()
     model = load_or_train(ROOT / "nlu" / "data", ROOT / ".cache" / "nlu")
-    return Understander(EmbeddedNLU(model), RiskDetector.load(ROOT / "content"),
+    # The detector the bot runs: the editors' rules and the situation model.
+    situations = load_situations(ROOT / "nlu" / "situations", ROOT / "nlu" / "data", ROOT / ".cache" / "nlu")
+    return Understander(EmbeddedNLU(model), RiskDetector.load(ROOT / "content", situations=situations),
                         threshold=settings.threshold, margin=settings.ambiguity_margin, max_chars=4000)
 
 
-async def rated(understander: Understander, candidates: Sequence[str], level: str,
+async def rated(understander: Understander, candidates: Sequence[str], level: str | tuple[str, ...],
                 indicator: str | None = None) -> str:
-    """The first candidate rated `level` (with `indicator` among its indicators), read alone."""
+    """The first candidate rated `level` (or one of several) with `indicator` among its
+    indicators, read alone."""
     seen = []
+    levels = (level,) if isinstance(level, str) else level
     for text in candidates:
         u = await understander.understand(text)
         indicators = [str(i) for i in u.risk.indicators]
-        if str(u.risk.level) == level and (indicator is None or indicator in indicators):
+        if str(u.risk.level) in levels and (indicator is None or indicator in indicators):
             return text
         seen.append(f"{text!r}: {u.risk.level} {indicators}")
     pytest.fail(f"this test needs a message rated {level!r}" + (f" with {indicator!r}" if indicator else "")

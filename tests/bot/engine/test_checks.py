@@ -58,6 +58,8 @@ def engine(content_dir: Path, port: CapturingHandoff) -> Engine:
     ("elevated", ["withholding_of_wages"], None, "danger"),
     ("elevated", ["withholding_of_wages", "self_harm"], None, "self_harm"),
     ("high", ["retention_of_documents"], None, None),
+    ("high", ["self_harm"], None, "self_harm"),
+    ("high", ["self_harm"], {"self_harm"}, None),
     ("none", [], None, None),
     ("elevated", ["withholding_of_wages"], {"withholding_of_wages"}, None),
     ("elevated", ["withholding_of_wages", "excessive_overtime"], {"withholding_of_wages"}, "danger"),

@@ -120,7 +120,8 @@ async def test_elevated_talk_to_a_person_carries_the_elevated_evidence(
 async def test_self_harm_hint_gets_the_direct_question_and_yes_a_person_at_high(
     conv: Conversation, understander: Understander, hotline: Hotline
 ) -> None:
-    hint = await rated(understander, SELF_HARM_HINTS, "elevated", "self_harm")
+    # Asked directly on any hint, whether the detector rates it elevated or high.
+    hint = await rated(understander, SELF_HARM_HINTS, ("elevated", "high"), "self_harm")
     out = await conv.send("text", hint)
     assert out.check == "self_harm"
     assert "покончить с собой" in out.replies[-1].text
