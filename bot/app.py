@@ -6,7 +6,9 @@ passes what it needs down; nothing is created at import time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import threading
+from dataclasses import dataclass, field
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -16,6 +18,7 @@ from bot.engine.engine import Engine
 from bot.engine.handoff import HandoffPort, RecordingHandoff
 from bot.engine.understand import Understander
 from bot.i18n import Catalogs
+from bot.logs import configure_logging as configure_logging  # re-exported; it lives in bot.logs
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_sessionmaker, migrate
 from hotline_router.routing import RoutingError
@@ -38,14 +41,24 @@ class Services:
     handoff: HandoffPort
     engine: Engine
     hotline: Hotline | None = None  # the live queue (None when HAMROH_HOTLINE__ENABLED=false)
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     async def close(self) -> None:
         await self.db.dispose()
+
+    async def reload_editable_files_async(self) -> None:
+        """`reload_editable_files` in a worker thread, so a slow or hostile file never blocks
+        the event loop (what a running service calls)."""
+        await asyncio.to_thread(self.reload_editable_files)
 
     def reload_editable_files(self) -> None:
         """Content, risk rules and routing, on SIGHUP or a file change. A broken file never
         takes the service down: content keeps its last good files, a broken routing file keeps
         the last good rules, and risk rules with an error are left out (and logged)."""
+        with self._reload_lock:
+            self._reload_editable_files()
+
+    def _reload_editable_files(self) -> None:
         self.content.reload()
         # The situation model is trained data, not an editor's file: it is kept as it is.
         situations = getattr(self.understander.risk, "situations", None)
@@ -58,20 +71,6 @@ class Services:
                 self.hotline.reload_routing()
             except RoutingError as exc:
                 log.warning("routing.refused", error=str(exc))
-
-
-def configure_logging(settings: Settings) -> None:
-    import logging
-    import sys
-
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr, format="%(message)s")
-    renderer = (structlog.processors.JSONRenderer() if settings.log_json
-                else structlog.dev.ConsoleRenderer(colors=False))
-    structlog.configure(
-        processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"), renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(settings.log_level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-    )
 
 
 def build_risk(settings: Settings) -> RiskDetector:
@@ -90,7 +89,7 @@ def build_understander(settings: Settings) -> Understander:
 async def build_services(settings: Settings, *, handoff: HandoffPort | None = None,
                          understander: Understander | None = None) -> Services:
     content = ContentStore(settings.content.dir, max_age_days=settings.content.max_age_days)
-    content.reload()
+    await content.reload_async()
     understander = understander or build_understander(settings)
     catalogs = Catalogs.load()
     db = make_engine(settings.database.url, echo=settings.database.echo)

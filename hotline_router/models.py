@@ -170,6 +170,8 @@ class Message(Base):
     lease_until: Mapped[dt.datetime | None] = mapped_column(default=None)
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(String(255), default=None)
+    # A long reply goes out in several parts: those already sent are not sent again (0005).
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Note(Base):

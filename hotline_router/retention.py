@@ -3,7 +3,8 @@ conversation (`retention_days`, 90 by default, the number /start announces).
 
 A case closed more than that many days ago loses everything personal: the conversation
 before the handoff, the risk evidence (quotes of what the person wrote), the messages both
-ways, the operators' private notes, delivery errors, and the person's transport id. What is
+ways, the operators' private notes, delivery errors, the person's transport id and their
+`users` id (so the `users` row itself can be purged: bot.storage.retention). What is
 left is the anonymous row the statistics need: team, language, country, risk level and
 indicators, topics, outcome and tags, and the times (created, first assigned, closed,
 escalated). Run daily by the same job that purges the bot's conversation events.
@@ -58,7 +59,7 @@ async def purge_closed_cases(session: AsyncSession, *, days: int, now: dt.dateti
                                                       CaseEvent.kind == "delivery_failed")
                               .values(data={}).execution_options(synchronize_session=False))
         await session.execute(update(Case).where(Case.id.in_(ids)).values(
-            transcript=[], evidence=[], external_id=PURGED_ID)
+            transcript=[], evidence=[], external_id=PURGED_ID, user_id=None)
             .execution_options(synchronize_session=False))
         if len(ids) < batch:
             return out

@@ -11,16 +11,14 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from nlu.languages import LANGS
 from nlu.problems import Problem
+from nlu.yamlsafe import Loc, YamlError, load_file
 
-Loc = tuple[str | int, ...]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{1,24}$")
@@ -217,21 +215,6 @@ class Routing(BaseModel):
 # -- loading with line numbers -------------------------------------------------------------------
 
 
-def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> Any:
-    lines.setdefault(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = _build(key_node, (*loc, "__key__"), {})
-            key = key if isinstance(key, str | int) else str(key)
-            lines[(*loc, key)] = key_node.start_mark.line + 1
-            out[key] = _build(value_node, (*loc, key), lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*loc, i), lines) for i, item in enumerate(node.value)]
-    return yaml.SafeLoader("").construct_object(node, deep=True)
-
-
 def _line(lines: dict[Loc, int], loc: Loc) -> int:
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:
@@ -241,14 +224,12 @@ def _line(lines: dict[Loc, int], loc: Loc) -> int:
 
 def _parse(path: Path) -> tuple[Routing | None, list[Problem]]:
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        doc = load_file(path)
     except FileNotFoundError:
         return None, [Problem(path, 1, "routing file is missing")]
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [Problem(path, mark.line + 1 if mark else 1, f"cannot read the file: {exc}")]
-    lines: dict[Loc, int] = {}
-    data = _build(node, (), lines) if node is not None else None
+    except YamlError as exc:
+        return None, [Problem(path, exc.line, exc.message)]
+    data, lines = doc.data, doc.lines
     if not isinstance(data, dict):
         return None, [Problem(path, 1, "the file must be a mapping with fallback, teams, outcomes")]
     try:

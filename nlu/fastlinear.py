@@ -37,12 +37,28 @@ class _Block:
     sublinear: bool
     offset: int
 
+    def counts(self, text: str) -> Counter[str]:
+        """The analyzer's terms of `text` with their counts (vocabulary or not)."""
+        return Counter(self.analyzer(text))
+
     def features(self, text: str) -> tuple[list[int], list[float]]:
-        counts = Counter(t for t in self.analyzer(text) if t in self.vocabulary)
-        if not counts:
+        return self.vector(self.counts(text))
+
+    def vector(self, counts: Counter[str]) -> tuple[list[int], list[float]]:
+        """The L2-normalised TF-IDF row of a text's term counts (columns within the block
+        plus the block's offset)."""
+        # Counting every term in C and looking up the distinct ones is several times faster
+        # than filtering each term against the vocabulary before counting.
+        vocabulary = self.vocabulary
+        cols: list[int] = []
+        tf: list[float] = []
+        for term, n in counts.items():
+            col = vocabulary.get(term)
+            if col is not None:
+                cols.append(col)
+                tf.append((1.0 + math.log(n)) if self.sublinear else float(n))
+        if not cols:
             return [], []
-        cols = [self.vocabulary[t] for t in counts]
-        tf = [(1.0 + math.log(c)) if self.sublinear else float(c) for c in counts.values()]
         vals = np.asarray(tf) * self.idf[cols]
         norm = float(np.sqrt(vals @ vals))
         if norm > 0.0:
@@ -62,10 +78,15 @@ class CompiledLinear:
     binary: str  # how a one-row model becomes two logits: "sym" (-s, s) or "zero" (0, s)
 
     def proba(self, text: str) -> np.ndarray:
+        return self.proba_counts([block.counts(text) for block in self.blocks])
+
+    def proba_counts(self, counts: list[Counter[str]]) -> np.ndarray:
+        """`proba` from each block's term counts: a message's counts are the sum of its
+        sentences', so a caller scoring both analyses every sentence only once."""
         cols: list[int] = []
         vals: list[float] = []
-        for block in self.blocks:
-            c, v = block.features(text)
+        for block, block_counts in zip(self.blocks, counts, strict=True):
+            c, v = block.vector(block_counts)
             cols += c
             vals += v
         scores = self.intercept.copy()

@@ -17,6 +17,7 @@ import yaml
 from nlu.languages import LANGS, Lang
 from nlu.normalize import normalize
 from nlu.problems import Problem
+from nlu.yamlsafe import NO_ALIASES, YamlError, compose_file
 
 MIN_EXAMPLES = 30
 # Rasa entity annotation `[text](entity)` / `[text]{"entity": ...}`: keep the text only.
@@ -95,14 +96,12 @@ def _parse_examples(
 
 def _parse_file(lang: Lang, path: Path, problems: list[Problem]) -> list[Example]:
     try:
-        root = yaml.compose(path.read_text("utf-8"))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problems.append(Problem(path, line, f"malformed YAML: {exc.problem or exc}"))
+        root = compose_file(path, NO_ALIASES)
+    except YamlError as exc:
+        problems.append(Problem(path, exc.line, exc.message))
         return []
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-        problems.append(Problem(path, 1, f"unreadable: {exc}"))
+    except OSError as exc:
+        problems.append(Problem(path, 1, f"cannot read the file: {exc.strerror or exc}"))
         return []
     if not isinstance(root, yaml.MappingNode):
         problems.append(Problem(path, 1, "expected a mapping with `version` and `nlu`"))

@@ -1,11 +1,15 @@
 """`hamroh chat`: talk to the bot in the terminal, like `rasa shell`.
 
 The same engine and storage as Telegram; buttons are shown numbered and chosen by number.
+Input that is not text (bytes that are not UTF-8, which the terminal hands over as lone
+surrogates or as a decoding error) gets a message in the person's language, and the chat,
+and the operator console running in the same process, go on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 
 from rich.console import Console
@@ -16,6 +20,16 @@ from bot.engine.types import Button, Incoming, Outcome
 from hotline_router.relay import DeliveryResult
 
 TRANSPORT = "chat"
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# Control characters (a stray escape sequence, a pasted binary): never part of a question.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_line(line: str) -> str | None:
+    """The line as text, without control characters; None when it is not text at all."""
+    if _SURROGATES.search(line):
+        return None
+    return _CONTROLS.sub("", line)
 
 
 def render(console: Console, outcome: Outcome) -> list[Button]:
@@ -79,10 +93,18 @@ async def run_chat(services: Services, *, lang: str | None, user_id: str | None 
         buttons = render(console, outcome)
     while True:
         try:
-            line = await asyncio.to_thread(console.input, "\n[b]> [/b]")
+            raw: str | None = await asyncio.to_thread(console.input, "\n[b]> [/b]")
         except (EOFError, KeyboardInterrupt):
             console.print()
             return
+        except UnicodeDecodeError:  # a terminal with strict decoding and bytes that are not UTF-8
+            raw = None
+        line = clean_line(raw) if raw is not None else None
+        if line is None:
+            _ = services.catalogs[outcome.lang or services.settings.default_lang]
+            console.print(_("I can only read text messages. Please write your question in words."),
+                          markup=False, highlight=False)
+            continue
         if not line.strip():
             continue
         if _looks_like_button_number(line) and not 1 <= int(line) <= len(buttons):

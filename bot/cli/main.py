@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import signal
 import sys
@@ -12,6 +13,7 @@ import click
 from rich.console import Console
 
 from bot.settings import Settings, load_settings
+from bot.startup import StartupError, preflight
 
 
 @click.group()
@@ -19,7 +21,7 @@ from bot.settings import Settings, load_settings
 def cli(ctx: click.Context) -> None:
     """Hamroh: a helpdesk bot for labour migrants from Tajikistan and Uzbekistan."""
     ctx.obj = load_settings()
-    from bot.app import configure_logging
+    from bot.logs import configure_logging
 
     configure_logging(ctx.obj)
 
@@ -36,6 +38,7 @@ def chat(settings: Settings, lang: str | None) -> None:
         from bot.runtime import content_reloading
         from hotline_router.runtime import HotlineRuntime
 
+        await preflight(settings, redis=False, token=False)
         services = await build_services(settings)
         # The console, the SLA watcher and reply delivery run in this loop, so a case raised
         # in the chat can be answered from the browser.
@@ -44,7 +47,7 @@ def chat(settings: Settings, lang: str | None) -> None:
             if runtime is not None:
                 await runtime.start()
             async with content_reloading(services.content, watch_interval_s=settings.content.watch_interval_s,
-                                         reload=services.reload_editable_files):
+                                         reload=services.reload_editable_files_async):
                 await run_chat(services, lang=lang, console_url=runtime.url if runtime else None)
         finally:
             if runtime is not None:
@@ -78,16 +81,40 @@ def content() -> None:
     """Check and reload the editors' content files."""
 
 
+_TODAY = click.DateTime(formats=["%Y-%m-%d"])
+_LANG_CHOICE = click.Choice(["ru", "tg", "uz", "tj"])  # tj: the Tajik folder's name, accepted too
+
+
 @content.command("check")
 @click.option("--no-nlu", is_flag=True, help="Skip the NLU training-data and risk-rule checks.")
+@click.option("--today", type=_TODAY, default=None, help="Check as if today were this date (YYYY-MM-DD).")
 @click.pass_obj
-def content_check(settings: Settings, no_nlu: bool) -> None:
+def content_check(settings: Settings, no_nlu: bool, today: dt.datetime | None) -> None:
     """Report every problem as file:line: message; exit 1 on errors."""
     from bot.content.checker import run_check
 
     console = Console(highlight=False)
     sys.exit(run_check(settings.content.dir, max_age_days=settings.content.max_age_days, console=console,
-                       include_nlu=not no_nlu))
+                       include_nlu=not no_nlu, today=today.date() if today else None))
+
+
+@content.command("stale")
+@click.option("--days", type=click.IntRange(min=0), default=None,
+              help="List files verified more than this many days ago (default: the content max age, 180).")
+@click.option("--lang", type=_LANG_CHOICE, default=None, help="Only this language (default: all three).")
+@click.option("--strict", is_flag=True, help="Exit 1 when a file is past its valid_until date.")
+@click.option("--today", type=_TODAY, default=None, help="Report as if today were this date (YYYY-MM-DD).")
+@click.pass_obj
+def content_stale(settings: Settings, days: int | None, lang: str | None, strict: bool,
+                  today: dt.datetime | None) -> None:
+    """Per language, what a person should re-check and why (a report: exit 0 unless --strict)."""
+    from bot.content.stale import run_stale
+    from nlu.languages import LANGS
+
+    langs = LANGS if lang is None else tuple(code for code in LANGS if code == ("tg" if lang == "tj" else lang))
+    console = Console(highlight=False)
+    sys.exit(run_stale(settings.content.dir, days=settings.content.max_age_days if days is None else days,
+                       console=console, langs=langs, today=today.date() if today else None, strict=strict))
 
 
 @content.command("reload")
@@ -121,6 +148,7 @@ def console_cmd(settings: Settings) -> None:
     from hotline_router.runtime import HotlineRuntime
 
     async def main() -> None:
+        await preflight(settings, redis=False, token=False)
         db = await open_database(settings)
         try:
             hotline = build_hotline(settings, make_sessionmaker(db), Catalogs.load())
@@ -149,6 +177,7 @@ def serve(settings: Settings) -> None:
         raise click.ClickException("set HAMROH_TELEGRAM__TOKEN (from @BotFather), or use `hamroh chat`")
     from bot.telegram.serve import run
 
+    asyncio.run(preflight(settings))  # token format, database, Redis: one clear line each
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(settings))
 
@@ -157,17 +186,23 @@ def _register_optional_groups() -> None:
     """Feature packages bring their own command groups."""
     from bot.app import open_database
     from bot.telegram.cli import telegram_group
+    from bot.telegram.updates_cli import updates_group
     from hotline_router.cli import make_operators_group
     from nlu.cli import nlu_group
 
     cli.add_command(nlu_group, "nlu")
     cli.add_command(make_operators_group(open_database), "operators")
     cli.add_command(telegram_group, "telegram")
+    cli.add_command(updates_group, "updates")
 
 
 def main() -> None:
     _register_optional_groups()
-    cli()
+    try:
+        cli()
+    except StartupError as e:  # a configured service is unusable: one line, not a traceback
+        print(f"hamroh: {e}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

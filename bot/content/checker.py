@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.content.loader import LoadResult, load_content
+from bot.content.review import read_reviewed, review_problems
 from bot.content.yamlsrc import YamlError, load_yaml
 from nlu.languages import LANGS, Lang, content_folder
 from nlu.problems import Problem
@@ -40,8 +41,10 @@ def coverage_problems(root: Path, result: LoadResult) -> list[Problem]:
 
 def check_content(root: Path, *, max_age_days: int = 180, today: dt.date | None = None,
                   include_nlu: bool = True) -> tuple[LoadResult, list[Problem]]:
+    today = today or dt.date.today()
     result = load_content(root, max_age_days=max_age_days, today=today)
     problems = list(result.problems) + coverage_problems(root, result)
+    problems += review_problems(read_reviewed(root)[0], today)
     if include_nlu:
         problems += _nlu_and_risk_problems(root, set(result.content.catalogue))
     return result, sorted(set(problems), key=lambda p: (str(p.path), p.line, p.message))
@@ -83,9 +86,10 @@ def coverage_table(result: LoadResult) -> Table:
     return table
 
 
-def run_check(root: Path, *, max_age_days: int, console: Console, include_nlu: bool = True) -> int:
+def run_check(root: Path, *, max_age_days: int, console: Console, include_nlu: bool = True,
+              today: dt.date | None = None) -> int:
     """Print problems and the table; the exit status is 1 when there is an error."""
-    result, problems = check_content(root, max_age_days=max_age_days, include_nlu=include_nlu)
+    result, problems = check_content(root, max_age_days=max_age_days, include_nlu=include_nlu, today=today)
     for problem in problems:
         style = "red" if problem.is_error else "yellow"
         console.print(f"[{style}]{problem}[/{style}]", soft_wrap=True, highlight=False)

@@ -123,6 +123,8 @@ def load_topic_file(path: Path, lang: Lang, catalogue: dict[str, TopicMeta], tod
         doc = load_yaml(path)
     except YamlError as exc:
         return None, [Problem(exc.path, exc.line, exc.message)]
+    except OSError as exc:  # e.g. removed between the folder listing and the read
+        return None, [Problem(path, 1, f"cannot read the file: {exc.strerror or exc}")]
     if not isinstance(doc.data, dict):
         return None, [Problem(path, 1, "a topic file must be a mapping of fields (id, title, text, ...)")]
     try:

@@ -41,13 +41,27 @@ def _check_urls(urls: list[str]) -> list[str]:
     return urls
 
 
+def _blank_is_none(value: str | None) -> str | None:
+    """A `review:` note; an empty one counts as no note."""
+    if value is None:
+        return None
+    return value.strip() or None
+
+
 class TopicFile(_Strict):
     id: str = Field(pattern=TOPIC_ID)
     title: str = Field(min_length=1, max_length=MAX_TITLE)
     text: str = Field(min_length=1)
     buttons: list[str] = Field(default_factory=list, max_length=MAX_BUTTONS)
     sources: list[str] = Field(default_factory=list)
-    verified: dt.date | None = None
+    verified: dt.date | None = None  # set by the person who checked the facts; None: not yet
+    valid_until: dt.date | None = None  # the figures expire (e.g. a yearly price)
+    review: str | None = None  # the writer's note of what a person must check
+
+    @field_validator("review")
+    @classmethod
+    def _note(cls, value: str | None) -> str | None:
+        return _blank_is_none(value)
 
     @field_validator("title")
     @classmethod
@@ -79,6 +93,13 @@ class SafetyFile(_Strict):
     countries: dict[str, CountrySafety] = Field(min_length=1)
     sources: list[str] = Field(default_factory=list)
     verified: dt.date | None = None
+    valid_until: dt.date | None = None
+    review: str | None = None
+
+    @field_validator("review")
+    @classmethod
+    def _note(cls, value: str | None) -> str | None:
+        return _blank_is_none(value)
 
     @field_validator("sources")
     @classmethod

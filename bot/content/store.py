@@ -3,11 +3,17 @@
 A file that fails validation is refused and its last good version stays in service; every
 refusal is logged with the file, line and reason. Editors see the same messages from
 `hamroh content check`.
+
+A running service reloads with `reload_async`: the files are read and checked in a worker
+thread, so a slow or hostile file never blocks the event loop; the new snapshot replaces the
+old one in a single assignment, so a reader sees one or the other, never a mix.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
 from pathlib import Path
 
 import structlog
@@ -37,15 +43,30 @@ class ContentStore:
         self._content = Content()
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
         self.last_problems: list[Problem] = []
+        self._lock = threading.Lock()  # one reload at a time (SIGHUP and the watcher may overlap)
 
     @property
     def content(self) -> Content:
         return self._content
 
+    async def reload_async(self) -> list[Problem]:
+        """`reload` in a worker thread: the event loop goes on serving meanwhile."""
+        return await asyncio.to_thread(self.reload)
+
     def reload(self) -> list[Problem]:
         """Load the folder again; keep the last good version of anything refused."""
+        with self._lock:
+            return self._reload()
+
+    def _reload(self) -> list[Problem]:
         self._fingerprint = _fingerprint(self.root)
-        result = load_content(self.root, max_age_days=self.max_age_days, today=dt.date.today())
+        try:
+            result = load_content(self.root, max_age_days=self.max_age_days, today=dt.date.today())
+        except Exception as exc:  # a bug must not take the service down: keep what is served
+            log.exception("content.reload_failed")
+            problem = Problem(self.root, 1, f"content could not be loaded: {type(exc).__name__}: {exc}")
+            self.last_problems = [problem]
+            return [problem]
         self._content = self._merge(self._content, result)
         self.last_problems = result.problems
         for problem in result.problems:

@@ -2,28 +2,72 @@
 
 SQLite (aiosqlite) is the embedded default; PostgreSQL (asyncpg) works the same way through
 `HAMROH_DATABASE__URL=postgresql+asyncpg://...`. Alembic applies the schema at start-up.
+
+The engine is the storage boundary for what people write:
+- bound parameters are never logged (`hide_parameters=True`, also in error messages), and SQL
+  echo goes through the logging handler (`bot.logs`), never to stdout;
+- a NUL character (PostgreSQL text cannot hold one, and a message with one was lost) is
+  replaced by U+FFFD in every string parameter and every JSON value written, on both
+  databases, in one place (`_without_nul`).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.startup import StartupError, mask_url, reason
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+NUL, REPLACEMENT = "\x00", "\ufffd"
+CONNECT_TIMEOUT_S = 10
+
+
+def clean_text(value: Any) -> Any:
+    """`value` with NUL replaced in every string inside it (dicts, lists, keys included);
+    the same object when there is none."""
+    if isinstance(value, str):
+        return value.replace(NUL, REPLACEMENT) if NUL in value else value
+    if isinstance(value, dict):
+        return {clean_text(k): clean_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        cleaned = [clean_text(v) for v in value]
+        if all(a is b for a, b in zip(cleaned, value, strict=True)):
+            return value
+        return cleaned if isinstance(value, list) else tuple(cleaned)
+    return value
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(clean_text(value))
+
+
+def _without_nul(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
+                 _executemany: bool) -> tuple[str, Any]:
+    """before_cursor_execute: the parameters as the driver gets them, NUL replaced."""
+    if isinstance(parameters, list):
+        return statement, [clean_text(p) for p in parameters]
+    return statement, clean_text(parameters)
 
 
 def make_engine(url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None) -> AsyncEngine:
     parsed = make_url(url)
+    if echo:  # through the logging handler (redacted), never SQLAlchemy's own stdout handler
+        logging.getLogger("sqlalchemy.engine.Engine").setLevel(logging.INFO)
+    common: dict[str, Any] = {"hide_parameters": True, "json_serializer": _json_dumps}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **common)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -33,9 +77,12 @@ def make_engine(url: str, *, echo: bool = False, connect_args: dict[str, Any] | 
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
-
-        return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args or {})
+    else:
+        args = {"timeout": CONNECT_TIMEOUT_S, **(connect_args or {})} if parsed.get_backend_name() == \
+            "postgresql" else (connect_args or {})
+        engine = create_async_engine(url, pool_pre_ping=True, connect_args=args, **common)
+    event.listen(engine.sync_engine, "before_cursor_execute", _without_nul, retval=True)
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -51,18 +98,50 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (applied automatically at start-up)."""
+    """Bring the schema to `revision` (applied automatically at start-up).
+
+    A database that cannot be reached raises `StartupError` (one line, password masked).
+    On SQLite foreign keys are off while the migrations run: a table rebuild (copy, drop,
+    rename) must not cascade the drop into the rows that reference it; they are checked
+    before the commit."""
 
     def _upgrade(conn: Connection) -> None:
         command.upgrade(alembic_config(conn), revision)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade)
+    await _run(engine, _upgrade)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
     def _downgrade(conn: Connection) -> None:
         command.downgrade(alembic_config(conn), revision)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(_downgrade)
+    await _run(engine, _downgrade)
+
+
+async def _run(engine: AsyncEngine, fn: Any) -> None:
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        conn = await engine.connect()
+    except Exception as e:
+        url = engine.url.render_as_string(hide_password=False)
+        raise StartupError(f"cannot reach the database at {mask_url(url)}: "
+                           f"{reason(e, secret=engine.url.password)}") from None
+    try:
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside any transaction
+            await conn.commit()
+        try:
+            await conn.run_sync(fn)
+        except CommandError as e:  # e.g. a database migrated by a newer version of Hamroh
+            raise StartupError(f"cannot migrate the database at {mask_url(str(engine.url))}: {e}") from None
+        if sqlite:
+            broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+            if broken:
+                await conn.rollback()
+                raise RuntimeError(f"migration left rows with a broken foreign key: {broken[:5]}")
+        await conn.commit()
+    finally:
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            await conn.commit()
+        await conn.close()

@@ -13,19 +13,26 @@ from bot.storage.models import Base, utcnow
 
 
 class StoredUpdate(Base):
-    """A webhook update, committed before Telegram gets its 200 so a crash cannot lose it.
+    """An update (webhook or polling), committed before Telegram gets its 200 (or, polling,
+    before the next getUpdates confirms it) so a crash cannot lose it.
 
     The payload (the person's message) is cleared once handled; the row is kept a day so
-    that a redelivered update_id is recognised, then purged."""
+    that a redelivered update_id is recognised, then purged. An update that keeps failing
+    is dead-lettered (`dead`) and keeps its payload for inspection a limited time."""
 
     __tablename__ = "telegram_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | dead
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The lease: renewed by a heartbeat while a process handles the update.
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # After a failure: not retried before this (exponential backoff). Migration 0005.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    error: Mapped[str | None] = mapped_column(String(255), default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class ForumTopic(Base):

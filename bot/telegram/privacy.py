@@ -2,12 +2,15 @@
 
 Deleting a person closes their open hotline case first and leaves the operators a note
 (a console alert and, with the forum, a message in the group), then removes the person, their
-conversation, their cases and their forum topic rows.
+conversation, their cases and their forum topic rows, and their messages still stored as
+webhook updates (dead letters, retries).
 
 Retention (`purge_expired`, run daily by `hamroh serve`): conversation events older than
 `retention_days` are deleted, and hotline cases closed longer ago than that lose the
 person's words (hotline_router.retention) together with what this transport keeps of them:
-the file ids of what they sent and the forum topic that copied their messages.
+the file ids of what they sent and the forum topic that copied their messages. Then the
+bot's handoff requests past the period and the `users` rows of people not seen for it
+(bot.storage.retention); stored updates have their own purge (bot.telegram.update_store).
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.handoff import HandoffPort
-from bot.storage import repo
+from bot.storage import repo, retention
 from bot.storage.models import Event
-from bot.telegram.models import ForumTopic, HandoffFile
+from bot.telegram.models import ForumTopic, HandoffFile, StoredUpdate
 
 log = structlog.get_logger(__name__)
 TRANSPORT = "telegram"
@@ -70,9 +73,37 @@ async def forget(session: AsyncSession, *, handoff: HandoffPort, external_id: st
     topics = (await session.scalars(select(ForumTopic).where(ForumTopic.external_id == external_id))).all()
     result.topics = [(t.chat_id, t.thread_id) for t in topics]
     await session.execute(delete(ForumTopic).where(ForumTopic.external_id == external_id))
+    await _forget_stored_updates(session, external_id)
     await repo.forget_user(session, user=user)
     log.info("privacy.forgotten", closed_case=case_id, topics=len(result.topics))
     return result
+
+
+def _from_person(payload: Any, person: int, depth: int = 0) -> bool:
+    """Whether an update was sent by (or in the private chat of) this person."""
+    if isinstance(payload, dict):
+        for key in ("from", "chat", "user"):
+            who = payload.get(key)
+            if isinstance(who, dict) and who.get("id") == person:
+                return True
+        return depth < 4 and any(_from_person(v, person, depth + 1) for v in payload.values())
+    return False
+
+
+async def _forget_stored_updates(session: AsyncSession, external_id: str) -> None:
+    """The person's messages still in `telegram_updates`: dead letters (kept for inspection)
+    and updates waiting for a retry. One being handled right now (a lease is held: this
+    /forget itself) keeps its row; its payload is cleared when it is done."""
+    try:
+        person = int(external_id)
+    except ValueError:
+        return
+    rows = (await session.execute(select(StoredUpdate.update_id, StoredUpdate.payload).where(
+        StoredUpdate.status != "done",
+        (StoredUpdate.status == "dead") | StoredUpdate.claimed_at.is_(None)))).all()
+    ids = [update_id for update_id, payload in rows if _from_person(payload, person)]
+    if ids:
+        await session.execute(delete(StoredUpdate).where(StoredUpdate.update_id.in_(ids)))
 
 
 @dataclass
@@ -82,10 +113,13 @@ class Retention:
     messages: int = 0
     files: int = 0
     topics: list[tuple[int, int]] = field(default_factory=list)  # (chat_id, thread_id) to delete
+    handoff_requests: int = 0
+    users: int = 0  # people not seen for the period, once no case names them
 
     @property
     def anything(self) -> bool:
-        return bool(self.events or self.cases or self.messages or self.files or self.topics)
+        return bool(self.events or self.cases or self.messages or self.files or self.topics
+                    or self.handoff_requests or self.users)
 
 
 async def purge_expired(session: AsyncSession, *, days: int, now: dt.datetime | None = None) -> Retention:
@@ -93,10 +127,18 @@ async def purge_expired(session: AsyncSession, *, days: int, now: dt.datetime | 
     the returned forum topics in the group."""
     now = now or dt.datetime.now(dt.UTC)
     out = Retention(events=await purge_old_events(session, days=days, now=now))
+    out.handoff_requests = await retention.purge_handoff_requests(session, days=days, now=now)
+    await _purge_cases(session, out, days=days, now=now)
+    # Last: a purged case has let go of the person, so their row can go now.
+    out.users = await retention.purge_inactive_users(session, days=days, now=now)
+    return out
+
+
+async def _purge_cases(session: AsyncSession, out: Retention, *, days: int, now: dt.datetime) -> None:
     try:
         from hotline_router.retention import purge_closed_cases
     except ImportError:  # pragma: no cover - a build without the hotline package
-        return out
+        return
     purged = await purge_closed_cases(session, days=days, now=now)
     out.cases, out.messages = purged.cases, purged.messages
     for i in range(0, len(purged.case_ids), 500):
@@ -106,7 +148,6 @@ async def purge_expired(session: AsyncSession, *, days: int, now: dt.datetime | 
         topics = (await session.scalars(select(ForumTopic).where(ForumTopic.case_id.in_(ids)))).all()
         out.topics += [(t.chat_id, t.thread_id) for t in topics]
         await session.execute(delete(ForumTopic).where(ForumTopic.case_id.in_(ids)))
-    return out
 
 
 async def purge_old_events(session: AsyncSession, *, days: int, now: dt.datetime | None = None) -> int:

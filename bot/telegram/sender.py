@@ -4,6 +4,10 @@ the supervisors' chat (its `ChatNotifier`'s send function).
 Operator text is plain text: it is escaped, so nothing an operator types is read as markup.
 A person who blocked the bot cannot be reached: the reply is marked failed at once (no
 retries), so the case shows it as undelivered, and the operators' forum gets a note.
+
+A reply over 4096 characters goes as several messages. The delivery worker sends them one
+by one (`parts` / `send_part`, the relay's `PartSender`) and records each sent part, so a
+retry after a timeout or a 429 sends only the parts that have not gone out.
 """
 
 from __future__ import annotations
@@ -35,19 +39,35 @@ class TelegramSender:
                  sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
         self.bot, self.forum, self.sessions = bot, forum, sessions
 
+    @staticmethod
+    def parts(text: str) -> list[str]:
+        return split_text(html.escape(text, quote=False))
+
     async def send(self, external_id: str, text: str) -> DeliveryResult:
+        """Every part at once (the worker uses `send_part` to resume where it stopped)."""
+        for part in self.parts(text):
+            result = await self.send_part(external_id, part)
+            if not result.ok:
+                return result
+        return DeliveryResult(ok=True)
+
+    async def send_part(self, external_id: str, part: str) -> DeliveryResult:
+        """One message of the reply, already escaped and under Telegram's limit."""
         try:
             chat_id = int(external_id)
         except ValueError:
             return DeliveryResult(ok=False, error=f"not a Telegram chat id: {external_id!r}", retry=False)
-        result = await self.send_to_chat(chat_id, text)
+        result = await self._send(chat_id, [part])
         if not result.ok and not result.retry and result.error == BLOCKED:
             await self._tell_forum(external_id)
         return result
 
     async def send_to_chat(self, chat_id: int, text: str) -> DeliveryResult:
+        return await self._send(chat_id, self.parts(text))
+
+    async def _send(self, chat_id: int, parts: list[str]) -> DeliveryResult:
         try:
-            for part in split_text(html.escape(text, quote=False)):
+            for part in parts:
                 await self.bot.send_message(chat_id, part)
         except TelegramForbiddenError:
             log.info("telegram.undelivered_blocked", chat=chat_id)

@@ -8,7 +8,6 @@ import contextlib
 import hashlib
 import signal
 from collections.abc import AsyncIterator
-from typing import Any
 
 import structlog
 from aiohttp import web
@@ -21,7 +20,10 @@ from bot.telegram import files, privacy
 from bot.telegram.commands import set_commands
 from bot.telegram.factory import TelegramApp, build_telegram
 from bot.telegram.forum import ForumRelay
-from bot.telegram.webhook import RedisDedupe, StoringRequestHandler, UpdateStore
+from bot.telegram.polling import polling_mode
+from bot.telegram.update_store import UpdatesPurged, UpdateStore
+from bot.telegram.updates import every
+from bot.telegram.webhook import RedisDedupe, StoringRequestHandler
 
 log = structlog.get_logger(__name__)
 
@@ -43,24 +45,17 @@ async def _site(app: web.Application, host: str, port: int) -> web.AppRunner:
     return runner
 
 
-async def _every(seconds: float, job: Any, name: str) -> None:
-    while True:
-        try:
-            await job()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a failed round is logged; the next one may succeed
-            log.exception("serve.job_failed", job=name)
-        await asyncio.sleep(seconds)
-
-
 @contextlib.asynccontextmanager
-async def webhook_mode(tg: TelegramApp, services: Services) -> AsyncIterator[StoringRequestHandler]:
+async def webhook_mode(tg: TelegramApp, services: Services, *, lease_s: float = 60.0,
+                       replay_every_s: float = 15.0) -> AsyncIterator[StoringRequestHandler]:
+    """Listen for Telegram's POSTs; replay what is due every `replay_every_s` (tests shrink
+    the lease and the interval together to run Telegram's minutes in seconds)."""
     s = services.settings.telegram
     if not s.webhook_url:
         raise ValueError("webhook mode needs HAMROH_TELEGRAM__WEBHOOK_URL (the public HTTPS URL)")
     secret = webhook_secret(services.settings)
-    handler = StoringRequestHandler(tg.dp, tg.bot, store=UpdateStore(services.sessions), secret_token=secret,
+    store = UpdateStore(services.sessions, lease_s=lease_s)
+    handler = StoringRequestHandler(tg.dp, tg.bot, store=store, secret_token=secret,
                                     dedupe=RedisDedupe(tg.redis, prefix=f"{services.settings.redis.key_prefix}:update")
                                     if tg.redis is not None else None)
     app = web.Application(client_max_size=2 * 1024 * 1024)
@@ -69,15 +64,13 @@ async def webhook_mode(tg: TelegramApp, services: Services) -> AsyncIterator[Sto
     await tg.bot.set_webhook(s.webhook_url, secret_token=secret, drop_pending_updates=False,
                              allowed_updates=tg.dp.resolve_used_update_types())
     log.info("telegram.webhook", listen=f"{s.webhook_host}:{s.webhook_port}{s.webhook_path}", url=s.webhook_url)
-    replay = asyncio.create_task(_every(15.0, lambda: handler.replay(tg.bot), "webhook-replay"))
-    purge = asyncio.create_task(_every(3600.0, handler.store.purge, "webhook-purge"))
+    replay = asyncio.create_task(every(replay_every_s, lambda: handler.replay(tg.bot), "webhook-replay"))
     try:
         yield handler
     finally:
-        for task in (replay, purge):
-            task.cancel()
-        await handler.drain()
-        await runner.cleanup()
+        replay.cancel()
+        await runner.cleanup()  # no new updates, then finish those in flight
+        await handler.close()
 
 
 async def _console(tg: TelegramApp, services: Services) -> web.AppRunner | None:
@@ -97,11 +90,21 @@ async def _console(tg: TelegramApp, services: Services) -> web.AppRunner | None:
     return runner
 
 
+async def purge_updates(services: Services) -> UpdatesPurged:
+    """Stored updates: handled ones go after a day, dead letters lose the person's message
+    after a week, and nothing is kept past `retention_days`."""
+    purged = await UpdateStore(services.sessions).purge(retention_days=services.settings.retention_days)
+    if purged.deleted or purged.cleared or purged.expired:
+        log.info("retention.updates", deleted=purged.deleted, cleared=purged.cleared, expired=purged.expired)
+    return purged
+
+
 async def purge_expired(services: Services, forum: ForumRelay | None = None) -> privacy.Retention:
     """The retention job: conversation events, and closed hotline cases with their files and
-    forum topics, older than `retention_days` (what /start promises)."""
+    forum topics, older than `retention_days` (what /start promises); and stored updates."""
     days = services.settings.retention_days
     now = services.hotline.clock() if services.hotline is not None else None
+    await purge_updates(services)
     async with services.sessions.begin() as session:
         done = await privacy.purge_expired(session, days=days, now=now)
     if forum is not None and done.topics:
@@ -129,7 +132,8 @@ async def run(settings: Settings, *, understander: Understander | None = None,
             loop.add_signal_handler(sig, stop.set)
     runtime = None
     console = None
-    tasks = [asyncio.create_task(_every(6 * 3600.0, lambda: purge_expired(services, tg.forum), "retention"))]
+    # The retention job also deletes handled update ids (kept a day): every 6 hours is enough.
+    tasks = [asyncio.create_task(every(6 * 3600.0, lambda: purge_expired(services, tg.forum), "retention"))]
     try:
         if services.hotline is not None:
             from hotline_router.runtime import HotlineRuntime
@@ -142,20 +146,13 @@ async def run(settings: Settings, *, understander: Understander | None = None,
         log.info("telegram.started", bot=me.username, mode=settings.telegram.mode,
                  redis=redis is not None, forum=tg.forum is not None)
         async with content_reloading(services.content, watch_interval_s=settings.content.watch_interval_s,
-                                     reload=services.reload_editable_files):
+                                     reload=services.reload_editable_files_async):
             if settings.telegram.mode == "webhook":
                 async with webhook_mode(tg, services):
                     await stop.wait()
             else:
-                await tg.bot.delete_webhook(drop_pending_updates=False)
-                polling = asyncio.create_task(tg.dp.start_polling(
-                    tg.bot, handle_signals=False, close_bot_session=False,
-                    polling_timeout=settings.telegram.polling_timeout_s))
-                await asyncio.wait([polling, asyncio.create_task(stop.wait())],
-                                   return_when=asyncio.FIRST_COMPLETED)
-                with contextlib.suppress(RuntimeError):
-                    await tg.dp.stop_polling()
-                await polling
+                async with polling_mode(tg, services):
+                    await stop.wait()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):

@@ -1,33 +1,33 @@
 """Webhook mode: an update is committed to the database before Telegram gets its 200, then
-handled; a process killed in between leaves it `pending`, and a replay loop (in this or any
+handled (bot.telegram.updates: a lease renewed by a heartbeat, retries with backoff, dead
+letters); a process killed in between leaves it `pending`, and a replay loop (in this or any
 other process sharing the database) handles it later.
 
 aiogram's `SimpleRequestHandler(handle_in_background=True)` acknowledges before handling and
 would lose such an update. Behind several processes, the same update_id can arrive twice (a
 redelivery after a timeout): Redis `SET NX` and the table's primary key both drop repeats.
+
+A body that is not a Telegram update (not JSON, nested deeper than 64 levels, no integer
+`update_id` in BIGINT range) gets **400** and is not stored. Telegram itself never sends such
+a body, so whoever does (a misconfigured proxy, someone holding the secret) is told plainly;
+a 200 would hide it, a 500 would say we are broken and have it retried. An update that is
+well formed but that aiogram cannot read is stored and answered 200, then dead-lettered:
+Telegram would only redeliver it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 from typing import Any
 
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.telegram.models import StoredUpdate
+from bot.telegram.update_store import UpdateStore
+from bot.telegram.updates import BadUpdate, UpdateProcessor, parse_update
 
 log = structlog.get_logger(__name__)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class RedisDedupe:
@@ -43,110 +43,47 @@ class RedisDedupe:
         await self.redis.delete(f"{self.prefix}:{update_id}")
 
 
-class UpdateStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, lease_s: float = 60.0) -> None:
-        self.sessions, self.lease_s = sessions, lease_s
-
-    async def save(self, update_id: int, payload: dict[str, Any]) -> bool:
-        """Commit the update; False when it was already stored (a redelivery)."""
-        try:
-            async with self.sessions.begin() as session:
-                session.add(StoredUpdate(update_id=update_id, payload=payload, status="pending",
-                                         claimed_at=_now(), attempts=1))
-        except IntegrityError:
-            return False
-        return True
-
-    async def done(self, update_id: int) -> None:
-        # The payload is the person's message: keep only the id (to spot redeliveries).
-        async with self.sessions.begin() as session:
-            await session.execute(update(StoredUpdate).where(StoredUpdate.update_id == update_id)
-                                  .values(status="done", payload={}))
-
-    async def claim_stale(self, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
-        """Pending updates whose handler died (lease run out), claimed for this process."""
-        now = _now()
-        expired = now - dt.timedelta(seconds=self.lease_s)
-        stale = or_(StoredUpdate.claimed_at.is_(None), StoredUpdate.claimed_at < expired)
-        async with self.sessions() as session:
-            rows = (await session.execute(
-                select(StoredUpdate.update_id, StoredUpdate.payload)
-                .where(StoredUpdate.status == "pending", stale)
-                .order_by(StoredUpdate.update_id).limit(limit))).all()
-        claimed = []
-        for update_id, payload in rows:
-            async with self.sessions.begin() as session:
-                result = await session.execute(
-                    update(StoredUpdate)
-                    .where(StoredUpdate.update_id == update_id, StoredUpdate.status == "pending", stale)
-                    .values(claimed_at=now, attempts=StoredUpdate.attempts + 1))
-                if getattr(result, "rowcount", 0) == 1:
-                    claimed.append((update_id, payload))
-        return claimed
-
-    async def purge(self, older_than: dt.timedelta = dt.timedelta(days=1)) -> None:
-        async with self.sessions.begin() as session:
-            await session.execute(delete(StoredUpdate).where(
-                StoredUpdate.status == "done", StoredUpdate.received_at < _now() - older_than))
-
-
 class StoringRequestHandler(SimpleRequestHandler):
-    """Secret check (401), store, acknowledge, then handle in the background."""
+    """Secret check (401), parse (400), store, acknowledge, then handle in the background."""
 
     def __init__(self, dispatcher: Dispatcher, bot: Bot, *, store: UpdateStore,
-                 secret_token: str | None, dedupe: RedisDedupe | None = None, **data: Any) -> None:
+                 secret_token: str | None, dedupe: RedisDedupe | None = None,
+                 heartbeat_s: float | None = None, **data: Any) -> None:
         super().__init__(dispatcher, bot, handle_in_background=True, secret_token=secret_token, **data)
         self.store, self.dedupe = store, dedupe
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.processor = UpdateProcessor(dispatcher, store, data=self.data, heartbeat_s=heartbeat_s)
+        self.refused = 0  # bodies answered 400, counted for tests and logs
 
     async def handle(self, request: web.Request) -> web.Response:
         bot = await self.resolve_bot(request)
         if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), bot):
             return web.Response(body="Unauthorized", status=401)
         try:
-            payload = await request.json(loads=bot.session.json_loads)
-            update_id = int(payload["update_id"])
-        except (ValueError, KeyError, TypeError):
-            return web.Response(body="Bad Request", status=400)
+            update_id, payload = parse_update(await request.read(), bot.session.json_loads)
+        except BadUpdate as e:
+            self.refused += 1
+            log.warning("webhook.bad_request", reason=str(e), size=request.content_length)
+            return web.Response(text=f"Bad Request: {e}", status=400)
         if self.dedupe is not None and not await self.dedupe.first(update_id):
             return web.json_response({})
         try:
-            fresh = await self.store.save(update_id, payload)
+            await self.processor.accept(bot, update_id, payload)
         except Exception:
             # Not stored: let Telegram redeliver it, and do not let the dedupe key hide it then.
             if self.dedupe is not None:
                 await self.dedupe.forget(update_id)
             log.exception("webhook.store_failed", update_id=update_id)
             return web.Response(body="Store failed", status=500)
-        if fresh:
-            self.spawn(bot, update_id, payload)
         return web.json_response({})
 
     __call__ = handle
 
-    def spawn(self, bot: Bot, update_id: int, payload: dict[str, Any]) -> None:
-        task = asyncio.create_task(self._process(bot, update_id, payload))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _process(self, bot: Bot, update_id: int, payload: dict[str, Any]) -> None:
-        try:
-            await self.dispatcher.feed_raw_update(bot=bot, update=payload, **self.data)
-        except Exception:  # the error handler already told the person; keep serving
-            log.exception("webhook.update_failed", update_id=update_id)
-        await self.store.done(update_id)
-
     async def replay(self, bot: Bot) -> int:
-        """Handle what a killed process left pending, oldest first."""
-        claimed = await self.store.claim_stale()
-        for update_id, payload in claimed:
-            log.info("webhook.replay", update_id=update_id)
-            await self._process(bot, update_id, payload)
-        return len(claimed)
+        """Handle what a killed process left pending and what waits for a retry."""
+        return await self.processor.replay(bot)
 
     async def drain(self) -> None:
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.processor.drain()
 
     async def close(self) -> None:
-        await self.drain()
+        await self.processor.close()

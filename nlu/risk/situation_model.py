@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,16 +196,27 @@ class SituationModel:
         if not parts[0]:
             return SituationScore(0.0, RiskLevel.NONE, Indicator.INTIMIDATION_THREATS, ())
         col = list(self.danger.classes).index("danger")
-        scored = [(float(self.danger.proba(seg)[col]), seg) for seg in parts]
+        blocks = self.danger.blocks
+        if len(parts) == 1:
+            scored = [(float(self.danger.proba(parts[0])[col]), parts[0])]
+        else:
+            # Each sentence is analysed once; the whole message's counts are their sum (the
+            # word-pair block differs only by the pairs across sentence ends).
+            per_sentence = [[b.counts(seg) for b in blocks] for seg in parts[1:]]
+            whole = [sum((c[k] for c in per_sentence), Counter()) for k in range(len(blocks))]
+            scored = [(float(self.danger.proba_counts(whole)[col]), parts[0])]
+            scored += [(float(self.danger.proba_counts(c)[col]), seg)
+                       for c, seg in zip(per_sentence, parts[1:], strict=True)]
         p, prepared = max(scored, key=lambda ps: ps[0])
         th = self.thresholds
         level = RiskLevel.HIGH if p >= th.high else RiskLevel.ELEVATED if p >= th.elevated else RiskLevel.NONE
+        if level == RiskLevel.NONE:  # which indicator, and why, only when it matters
+            return SituationScore(p, level, Indicator.INTIMIDATION_THREATS, ())
         ind = self.indicator.proba(prepared)
         order = np.argsort(-ind)
         indicator = Indicator(self.indicator.classes[int(order[0])])
         also = tuple(Indicator(self.indicator.classes[int(i)]) for i in order[1:2] if ind[i] >= SECOND_INDICATOR)
-        words = self.explain(text, prepared) if level > RiskLevel.NONE else ()  # of the segment
-        return SituationScore(p, level, indicator, words, also)
+        return SituationScore(p, level, indicator, self.explain(text, prepared), also)
 
     def explain(self, text: str, prepared: str | None = None) -> tuple[str, ...]:
         """The person's words that pushed most towards danger, strongest first."""

@@ -3,6 +3,8 @@ passing failure, marked failed (and shown on the case) on a lasting one."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from hotline_router.models import Case, Message
@@ -81,3 +83,37 @@ async def test_without_a_sender_replies_wait(hotline: Hotline) -> None:
     hotline.senders.register("test", sender)
     assert await hotline.delivery.run_once() == 2  # the "operator joined" notice, then the reply
     assert sender.got[-1][1] == "hello"
+
+
+async def test_a_backlog_for_other_transports_or_not_due_does_not_starve_a_reply(hotline: Hotline,
+                                                                                clock: Clock) -> None:
+    case_id, ops, op = await _claimed_case(hotline, "p4")
+    later = clock() + dt.timedelta(hours=1)
+    async with hotline.sessions.begin() as session:
+        # 500 terminal-chat messages (no sender in this process) and 500 for people waiting
+        # for a retry, all older than the reply.
+        session.add_all([Message(case_id=case_id, direction="out", text="t", transport="chat",
+                                 external_id=f"c{i}", status="pending") for i in range(500)])
+        session.add_all([Message(case_id=case_id, direction="out", text="t", transport="test",
+                                 external_id=f"w{i}", status="pending", attempts=1, next_attempt_at=later)
+                         for i in range(500)])
+    sender = FlakySender()
+    hotline.senders.register("test", sender)
+    await ops.reply(op, case_id, "you are heard", ip="t")  # type: ignore[arg-type]
+    assert await hotline.delivery.run_once() == 2  # the "operator joined" notice, then the reply
+    assert sender.got[-1][1] == "you are heard"
+    assert not [ext for ext, _ in sender.got if ext.startswith("w")]  # still waiting for their retry
+
+
+async def test_a_persons_later_reply_waits_behind_one_not_yet_due(hotline: Hotline, clock: Clock) -> None:
+    case_id, ops, op = await _claimed_case(hotline, "p5")
+    sender = FlakySender(failures={"first": 1})
+    hotline.senders.register("test", sender)
+    await ops.reply(op, case_id, "first", ip="t")  # type: ignore[arg-type]
+    await hotline.delivery.run_once()  # "first" fails and waits for its retry
+    await ops.reply(op, case_id, "second", ip="t")  # type: ignore[arg-type]
+    await hotline.delivery.run_once()
+    assert "second" not in [t for _, t in sender.got]  # order kept: not selected past its head
+    clock.advance(seconds=61)
+    await hotline.delivery.run_once()
+    assert [t for _, t in sender.got][-2:] == ["first", "second"]

@@ -50,7 +50,7 @@ async def test_closed_cases_lose_personal_text_after_the_retention_period(hotlin
     async with hotline.sessions() as session:
         case = await session.get(Case, old)
         assert case is not None
-        assert (case.transcript, case.evidence, case.external_id) == ([], [], "")
+        assert (case.transcript, case.evidence, case.external_id, case.user_id) == ([], [], "", None)
         # The anonymous figures stay.
         assert (case.status, case.outcome, case.tags, case.lang, case.level) == (
             "closed", "referred_hotline", ["documents_taken"], "tg", "high")
@@ -61,6 +61,7 @@ async def test_closed_cases_lose_personal_text_after_the_retention_period(hotlin
         after = await stats.export_csv(session, now=clock(), days=365)
         kept = await session.get(Case, recent)
         assert kept is not None and kept.transcript and kept.external_id == "recent-person"
+        assert kept.user_id == recent_user.id
         waiting = await session.get(Case, still_open)
         assert waiting is not None and waiting.external_id == "waiting"
     assert after == before  # the statistics are the same

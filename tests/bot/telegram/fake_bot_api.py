@@ -37,6 +37,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)
+    status: int = 200  # what the server answered: an injected error's code means "not delivered"
 
     @property
     def chat_id(self) -> Any:
@@ -61,6 +62,7 @@ class Injected:
     times: int = 1
     chat_id: int | None = None
     migrate_to_chat_id: int | None = None
+    skip: int = 0  # let this many matching calls through first
 
 
 class FakeBotAPI(BotMethods):
@@ -116,8 +118,10 @@ class FakeBotAPI(BotMethods):
     # -- what tests do -------------------------------------------------------------------------
 
     def fail(self, method: str, code: int, description: str, *, retry_after: int | None = None,
-             times: int = 1, chat_id: int | None = None, migrate_to_chat_id: int | None = None) -> None:
-        self.errors.append(Injected(method, code, description, retry_after, times, chat_id, migrate_to_chat_id))
+             times: int = 1, chat_id: int | None = None, migrate_to_chat_id: int | None = None,
+             skip: int = 0) -> None:
+        self.errors.append(Injected(method, code, description, retry_after, times, chat_id, migrate_to_chat_id,
+                                    skip))
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update for getUpdates, or deliver it to the webhook when one is set."""
@@ -150,6 +154,11 @@ class FakeBotAPI(BotMethods):
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [c.text for c in self.calls if c.method == "sendMessage" and c.chat_id == chat_id]
+
+    def delivered_to(self, chat_id: int) -> list[str]:
+        """Only the messages the server accepted (not those answered 429 and the like)."""
+        return [c.text for c in self.calls if c.method == "sendMessage" and c.chat_id == chat_id
+                and c.status == 200]
 
     async def wait_for(self, method: str, *, count: int = 1, chat_id: int | None = None,
                        where: Callable[[Call], bool] = lambda c: True, within: float = 10.0) -> list[Call]:
@@ -232,6 +241,9 @@ class FakeBotAPI(BotMethods):
     def _injected(self, method: str, params: dict[str, Any]) -> web.Response | None:
         for err in self.errors:
             if err.method == method and err.times > 0 and err.chat_id in (None, params.get("chat_id")):
+                if err.skip > 0:
+                    err.skip -= 1
+                    continue
                 err.times -= 1
                 return self._error(err.code, err.description, err.retry_after, err.migrate_to_chat_id)
         return None
@@ -241,13 +253,16 @@ class FakeBotAPI(BotMethods):
             return self._error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await self._params(request)
+        call = Call(method, params)
         if method != "getUpdates":
-            self.calls.append(Call(method, params))
+            self.calls.append(call)
         else:
             self.polls += 1
         if (injected := self._injected(method, params)) is not None:
+            call.status = injected.status
             return injected
         if method in _SENDS and params.get("chat_id") in self.blocked:
+            call.status = 403
             return self._error(403, "Forbidden: bot was blocked by the user")
         handler = getattr(self, "_m_" + method, None)
         if handler is None:

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from bot.app import Services
-from bot.storage.models import Event
+from bot.storage.models import Event, User
 from bot.telegram.models import ForumTopic, HandoffFile
 from bot.telegram.serve import purge_expired
 from hotline_router import operators
@@ -63,12 +63,14 @@ async def test_closed_cases_follow_the_bots_retention(services: Services, fake_a
         services.hotline.clock = lambda: later
         done = await purge_expired(services, tg.forum)
         assert done.cases == 1 and done.files == 1 and done.events > 0 and done.messages > 0
+        assert done.users == 1  # the purged case let go of the person, so their row went too
         assert done.topics == [(OPS, card.params["message_thread_id"])]
         deleted = await fake_api.wait_for("deleteForumTopic")
         assert deleted[0].params["message_thread_id"] == card.params["message_thread_id"]
-    for model in (HandoffFile, ForumTopic, Message, Event):
+    for model in (HandoffFile, ForumTopic, Message, Event, User):
         assert await _count(services, model) == 0, model.__name__
     async with services.sessions() as session:
         kept = await session.get(Case, case.id)
     assert kept is not None and (kept.outcome, kept.lang, kept.level) == ("advice_given", "ru", case.level)
     assert kept.transcript == [] and kept.external_id == "" and kept.closed_at == case.closed_at
+    assert kept.user_id is None

@@ -46,7 +46,9 @@ def test_good_rules_load(tmp_path: Path) -> None:
 def test_malformed_yaml_has_its_line(tmp_path: Path) -> None:
     errors = _errors(tmp_path, "rules:\n  - id: x\n    any: [a, b\n  - id: y\n")
     assert len(errors) == 1
-    assert errors[0].startswith("ru/rules.yaml:4: YAML syntax")
+    # The unclosed `[` on line 3 is what to fix (the shared loader, nlu/yamlsafe.py).
+    assert errors[0].startswith("ru/rules.yaml:3: YAML syntax")
+    assert "at line 4, while parsing a flow sequence that starts here" in errors[0]
 
 
 @pytest.mark.parametrize(

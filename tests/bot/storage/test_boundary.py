@@ -1,0 +1,126 @@
+"""The storage boundary: ids never reused on SQLite (migration 0006, over existing data),
+NUL characters replaced before they reach either database, and bound parameters kept out of
+error messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage import repo
+from bot.storage.db import REPLACEMENT, make_engine, make_sessionmaker, migrate
+from bot.storage.models import Event, User
+from hotline_router.models import AuditEntry, Case, Message
+
+SECRET = "+7 999 123-45-67"
+
+
+def _case(user: User, **kw: object) -> Case:
+    fields: dict[str, object] = {"user_id": user.id, "transport": "test", "external_id": user.external_id,
+                                 "lang": "ru", "team": "general", "preferred_team": "general",
+                                 "transcript": [], "status": "closed"}
+    fields.update(kw)
+    return Case(**fields)
+
+
+async def test_migration_keeps_rows_and_ids_are_not_reused(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await migrate(engine, "0005_updates_retry_outbox_parts")
+    sessions = make_sessionmaker(engine)
+    async with sessions.begin() as session:
+        users = [(await repo.get_or_create_user(session, transport="test", external_id=f"p{i}"))[0]
+                 for i in range(3)]
+        for u in users:
+            await repo.add_event(session, user=u, direction="in", kind="text", text=f"hello {u.external_id}")
+        session.add_all([_case(u) for u in users])
+        await session.flush()
+        # An audit row about a case that is already gone (deleted before the upgrade).
+        session.add(AuditEntry(action="view", case_id=7, username="sup"))
+    await migrate(engine)  # 0005 -> 0006 over the rows
+    async with engine.connect() as conn:
+        ddl = (await conn.exec_driver_sql("SELECT group_concat(sql, ';') FROM sqlite_master")).scalar()
+        broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+    assert ddl.count("AUTOINCREMENT") == 13 and not broken
+    assert "uq_hotline_cases_open_user" in ddl and "ix_events_user_risky" in ddl  # partial indexes kept
+    async with sessions() as session:
+        assert await session.scalar(select(sa.func.count()).select_from(Event)) == 3
+        assert await session.scalar(select(sa.func.count()).select_from(Case)) == 3
+        newest = await session.scalar(select(User).order_by(User.id.desc()))
+    assert newest is not None
+    async with sessions.begin() as session:  # /forget of the newest person: cascades still work
+        await repo.forget_user(session, user=await session.get(User, newest.id))
+    async with sessions() as session:
+        assert await session.scalar(select(sa.func.count()).select_from(Case)) == 2
+        assert await session.scalar(select(sa.func.count()).select_from(Event)) == 2
+    async with sessions.begin() as session:
+        again, _ = await repo.get_or_create_user(session, transport="test", external_id="someone-else")
+        case = _case(again)
+        session.add(case)
+        await session.flush()
+    assert again.id > newest.id  # not the forgotten person's number
+    assert case.id > 7  # not the number an old audit row still quotes
+    await engine.dispose()
+
+
+async def test_nul_characters_reach_the_store_replaced(any_engine: AsyncEngine) -> None:
+    sessions = make_sessionmaker(any_engine)
+    text = "паспорт\x00забрали"
+    async with sessions.begin() as session:
+        user, _ = await repo.get_or_create_user(session, transport="te\x00st", external_id="nul")
+        await repo.add_event(session, user=user, direction="in", kind="text", text=text,
+                             evidence=[{"matched": text, "k\x00": "v"}])
+        case = _case(user, transcript=[{"text": text}], status="queued")
+        session.add(case)
+        await session.flush()
+        await session.execute(sa.insert(Message).values(case_id=case.id, direction="in", text=text,
+                                                        transport="test", external_id="nul",
+                                                        status="received"))
+        await session.execute(sa.update(Case).where(Case.id == case.id).values(outcome="o\x00k"))
+    expected = text.replace("\x00", REPLACEMENT)
+    async with sessions() as session:
+        event = await session.scalar(select(Event))
+        stored = await session.get(Case, case.id)
+        message = await session.scalar(select(Message.text))
+        assert event is not None and stored is not None
+        assert event.text == expected and event.evidence == [{"matched": expected, f"k{REPLACEMENT}": "v"}]
+        assert stored.transcript == [{"text": expected}] and stored.outcome == f"o{REPLACEMENT}k"
+        assert message == expected
+        assert (await session.get(User, user.id)).transport == f"te{REPLACEMENT}st"  # type: ignore[union-attr]
+
+
+async def test_errors_do_not_quote_parameters(any_engine: AsyncEngine) -> None:
+    sessions = make_sessionmaker(any_engine)
+    with pytest.raises(DBAPIError) as caught:
+        async with sessions.begin() as session:
+            await session.execute(sa.text("INSERT INTO no_such_table (x) VALUES (:x)"), {"x": SECRET})
+    assert SECRET not in str(caught.value) and "hidden" in str(caught.value)
+
+
+async def test_retention_keeps_people_seen_recently_or_still_named_by_a_case(any_engine: AsyncEngine) -> None:
+    import datetime as dt
+
+    from bot.storage.retention import purge_handoff_requests, purge_inactive_users
+
+    sessions = make_sessionmaker(any_engine)
+    now = dt.datetime.now(dt.UTC)
+    old = now - dt.timedelta(days=100)
+    async with sessions.begin() as session:
+        gone, recent, named = [(await repo.get_or_create_user(session, transport="test", external_id=x))[0]
+                               for x in ("gone", "recent", "named")]
+        gone.last_seen_at = named.last_seen_at = old
+        session.add(_case(named))  # a case not yet purged still names the person
+        old_request = await repo.add_handoff_request(session, user=recent, level="high", indicators=[],
+                                                     transcript=[{"text": SECRET}])
+        old_request.created_at = old
+        await repo.add_handoff_request(session, user=recent, level="none", indicators=[], transcript=[])
+    async with sessions.begin() as session:
+        assert await purge_handoff_requests(session, days=90, now=now) == 1
+        assert await purge_inactive_users(session, days=90, now=now) == 1
+    async with sessions() as session:
+        left = set((await session.scalars(select(User.external_id))).all())
+    assert left == {"recent", "named"}
