@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bot.content.loader import LoadResult, load_content
 from bot.content.review import read_reviewed, review_problems
@@ -92,7 +93,7 @@ def run_check(root: Path, *, max_age_days: int, console: Console, include_nlu: b
     result, problems = check_content(root, max_age_days=max_age_days, include_nlu=include_nlu, today=today)
     for problem in problems:
         style = "red" if problem.is_error else "yellow"
-        console.print(f"[{style}]{problem}[/{style}]", soft_wrap=True, highlight=False)
+        console.print(Text(str(problem), style=style), soft_wrap=True, highlight=False)
     console.print(coverage_table(result))
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors

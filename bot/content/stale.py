@@ -141,9 +141,10 @@ def render(report: StaleReport, console: Console) -> None:
             shown = f.path.relative_to(report.root) if f.path.is_relative_to(report.root) else f.path
             table.add_row(Text(str(shown)), why)
         console.print(table)
-    console.print(f"{len(report.files)} file(s) to re-check, {len(report.expired)} past valid_until; "
-                  f"verified older than {report.days} days is listed; today is {report.today.isoformat()}; "
-                  f"change dates from {report.changes_from}", soft_wrap=True)
+    note = " (edits not yet committed are not counted)" if report.changes_from == GIT else ""
+    console.print(f"{len(report.files)} file(s) to re-check, {len(report.expired)} past valid_until. "
+                  f"Today: {report.today.isoformat()}; re-check after {report.days} days. "
+                  f"When files changed: from {report.changes_from}{note}.", soft_wrap=True)
 
 
 def run_stale(root: Path, *, days: int, console: Console, langs: Iterable[Lang] = LANGS,

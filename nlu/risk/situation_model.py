@@ -52,6 +52,7 @@ SEED: Final = 20261204
 EXPLAIN_WORDS: Final = 4
 _MIN_SHOWN: Final = 4  # letters
 SECOND_INDICATOR: Final = 0.25  # a second indicator is named from this probability
+_WORD_CACHE: Final = 50_000  # words whose columns are kept for explanations
 _PREFIX: Final = "situations-"
 
 log = structlog.get_logger(__name__)
@@ -224,15 +225,11 @@ class SituationModel:
         sign = 1.0 if self.danger.classes[-1] == "danger" else -1.0
         weights = self.danger.weights[:, 0] * sign
         contribution: dict[str, float] = {}
-        for block in self.danger.blocks:
+        for k, block in enumerate(self.danger.blocks):
             cols, vals = block.features(prepared)
             value = dict(zip(cols, vals, strict=True))
             for word in set(prepared.split()):
-                total = 0.0
-                for gram in set(block.analyzer(word)):
-                    col = block.vocabulary.get(gram)
-                    if col is not None and block.offset + col in value:
-                        total += value[block.offset + col] * weights[block.offset + col]
+                total = sum(value[c] * weights[c] for c in self._word_columns(k, word) if c in value)
                 contribution[word] = contribution.get(word, 0.0) + total
         # Short function words ("не", "мне", "ки") carry weight only with their neighbours:
         # an operator learns more from the content words around them.
@@ -247,6 +244,24 @@ class SituationModel:
             if len(out) == EXPLAIN_WORDS:
                 break
         return tuple(out)
+
+
+    def _word_columns(self, k: int, word: str) -> tuple[int, ...]:
+        """The columns of block `k` that `word` alone produces (cached: words recur)."""
+        cache = self.__dict__.setdefault("_columns", {})
+        key = (k, word)
+        found = cache.get(key)
+        if found is None:
+            block = self.danger.blocks[k]
+            found = tuple(block.offset + c for c in {block.vocabulary.get(g) for g in block.analyzer(word)}
+                          if c is not None)
+            if len(cache) > _WORD_CACHE:
+                cache.clear()
+            cache[key] = found
+        return found
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_columns"}
 
 
 def _originals(text: str) -> dict[str, str]:
