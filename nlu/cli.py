@@ -150,7 +150,7 @@ def _test_danger(ctx: click.Context, backend: str, folds: int, out_dir: Path, da
     with Progress(*columns, console=console) as progress:
         task = progress.add_task(f"{backend} danger: {folds}-fold CV", total=folds)
         report = evaluate_danger(items, predictor, backend, rules=lambda t: rules.assess(t, "ru"),
-                                 folds=folds, on_fold=lambda _k: progress.advance(task))
+                                 certain=rules.certain, folds=folds, on_fold=lambda _k: progress.advance(task))
     for r in report.languages.values():
         console.print(f"{r.lang} danger: recall {r.recall:.3f} at false alarms {r.false_alarms:.3f} "
                       f"(model); rules + model recall {r.combined_recall:.3f}, false "

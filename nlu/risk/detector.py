@@ -72,7 +72,7 @@ class RiskDetector:
         self.thresholds = thresholds or Thresholds()
         self.plan = Plan.build(self.rulesets)
         self.rules: tuple[Rule, ...] = self.plan.rules
-        self.certain = frozenset(r.id for r in self.rules if getattr(r, "certain", False))
+        self.certain = frozenset(r.id for r in self.rules if r.certain)
         self.index = TermIndex()
         for term in self.plan.terms:
             self.index.add(term)

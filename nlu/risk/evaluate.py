@@ -96,7 +96,8 @@ class DangerReport:
 
 
 def evaluate_danger(items: Sequence[Situation], predictor: DangerPredictor, backend: str, *,
-                    rules: Rules | None = None, folds: int = 5, seed: int = SEED,
+                    rules: Rules | None = None, certain: frozenset[str] = frozenset(),
+                    folds: int = 5, seed: int = SEED,
                     on_fold: Callable[[int], None] | None = None) -> DangerReport:
     probs = np.zeros(len(items))
     seconds = 0.0
@@ -112,7 +113,7 @@ def evaluate_danger(items: Sequence[Situation], predictor: DangerPredictor, back
     corpus = [i for i, s in enumerate(items) if s.source == "situations"]
     assessed = {i: rules(items[i].text) for i in corpus} if rules else {}
     rule_high = {i: a.level == RiskLevel.HIGH for i, a in assessed.items()}
-    bot = {i: _escalated(items[i].text, probs[i], assessed.get(i), th) for i in corpus}
+    bot = {i: _escalated(items[i].text, probs[i], assessed.get(i), th, certain) for i in corpus}
     report = DangerReport(backend, folds, seed, th.high, th.elevated, seconds / folds)
     for lang in LANGS:
         idx = [i for i in corpus if items[i].lang == lang]
@@ -136,7 +137,8 @@ def evaluate_danger(items: Sequence[Situation], predictor: DangerPredictor, back
     return report
 
 
-def _escalated(text: str, p: float, rules: RiskAssessment | None, th: Thresholds) -> bool:
+def _escalated(text: str, p: float, rules: RiskAssessment | None, th: Thresholds,
+               certain: frozenset[str] = frozenset()) -> bool:
     """What the bot's detector does with the rules' assessment and the model's P(danger): the
     model alone escalates a message of MIN_MODEL_WORDS or more; a rule escalates unless the
     model reads a clear look-alike (below `doubt`) and the rule may be doubted."""
@@ -147,7 +149,7 @@ def _escalated(text: str, p: float, rules: RiskAssessment | None, th: Thresholds
     if p >= th.doubt:
         return True
     return any(ev.source == "rule" and ev.counted and ev.level == RiskLevel.HIGH
-               and ev.indicator in NEVER_DOUBTED for ev in rules.evidence)
+               and (ev.indicator in NEVER_DOUBTED or ev.rule_id in certain) for ev in rules.evidence)
 
 
 def _flag_rates(flagged: np.ndarray, danger: np.ndarray) -> tuple[float, float]:

@@ -67,6 +67,8 @@ class RuleSpec(BaseModel):
     near: int = Field(default=3, ge=0, le=10)
     negatable: bool = True
     ignore_questions: bool = False
+    # Its words can only mean danger: the situation model never doubts a match of this rule.
+    certain: bool = False
     note: str = ""
 
     @model_validator(mode="after")
@@ -92,6 +94,7 @@ class Rule:
     ignore_questions: bool = False
     unless_near: tuple[Term, ...] = ()
     near: int = 3
+    certain: bool = False  # never doubted by the situation model (see RISK_RULES.md)
 
 
 @dataclass(frozen=True)
@@ -279,7 +282,7 @@ class _Loader:
                     self.terms(spec.unless, (*base, "unless"), None, lenient=lenient),
                     self.path, self.line(base), spec.ignore_questions,
                     self.terms(spec.unless_near, (*base, "unless_near"), None, lenient=lenient),
-                    spec.near)
+                    spec.near, spec.certain)
 
     def repair(self, raw: Any, i: int, negation: Negation, known: int) -> None:
         """Keep a best-effort copy of a refused rule (see `RuleSet.refused`), its `line` that

@@ -31,7 +31,8 @@ def write_tree(root: Path) -> Path:
         (topics / "greet.yaml").write_text("id: greet\ntitle: Hi\ntext: <b>Hello</b>\n", encoding="utf-8")
         (topics / "docs_patent.yaml").write_text(
             "id: docs_patent\ntitle: Patent\ntext: |\n  <b>Patent</b>\n  Steps &amp; costs\n"
-            "buttons: [help_human]\nsources: [https://www.consultant.ru/document/cons_doc_LAW_37868/]\nverified: 2026-11-01\n",
+            "buttons: [help_human]\nsources: [https://www.consultant.ru/document/cons_doc_LAW_37868/]\n"
+            "verified: 2026-11-01\n",
             encoding="utf-8")
         (topics / "help_human.yaml").write_text(
             "id: help_human\ntitle: Person\ntext: Press the button\nbuttons: [greet]\n"
