@@ -73,7 +73,7 @@ def is_home_page(url: str) -> bool:
     except ValueError:
         return False
     path = parts.path.strip("/")
-    if parts.query:
+    if not host or parts.query:
         return False
     if not path or path.lower() in _HOME_SEGMENTS:
         return True
@@ -83,11 +83,12 @@ def is_home_page(url: str) -> bool:
 
 def link_warnings(url: str) -> list[str]:
     """Plain sentences for a link that looks dead, old or only leads to a home page."""
+    url = url.strip()
     shown = url if len(url) <= 120 else url[:117] + "..."
-    if any(c.isspace() for c in url.strip()):
+    if any(c.isspace() for c in url):
         return [f"link {shown!r} has a space in it: a link cannot contain spaces (remove it or write %20)"]
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         host = _ascii_host(parts.hostname or "")
     except ValueError:
         return [f"link {shown} does not look like a working address: copy it again from the browser"]
@@ -95,14 +96,14 @@ def link_warnings(url: str) -> list[str]:
     dead = _dead_reason(host)
     if dead:
         out.append(f"link {shown} looks dead: {dead}")
-    if url.strip()[-1:] in _TRAILING:
-        out.append(f"link {shown} ends with {url.strip()[-1]!r}: probably punctuation, not part of the "
-                   "address; remove it")
+    if url and url[-1] in _TRAILING:
+        out.append(f"link {shown} ends with {url[-1]!r}: probably punctuation, not part of the address; "
+                   "remove it")
     if parts.scheme.lower() == "http" and _on(host, HTTPS_SITES):
         out.append(f"link {shown} uses http:// but {parts.hostname} serves https: write https://")
     if not dead and is_home_page(url):
         out.append(f"link {shown} is only a home page: link the page that does the job "
- "(the check, the form, the register)")
+                   "(the check, the form, the register)")
     return out
 
 

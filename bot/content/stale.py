@@ -8,6 +8,7 @@ content is in a git checkout, else from file modification times; the report says
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import subprocess
@@ -68,10 +69,14 @@ def change_times(root: Path, paths: list[Path]) -> tuple[dict[Path, dt.datetime]
         times = {}
         for path in paths:
             stamp = _git(root, "log", "-1", "--format=%cI", "--", str(path.resolve()))
-            if stamp:
-                times[path] = dt.datetime.fromisoformat(stamp)
+            with contextlib.suppress(ValueError, TypeError):
+                times[path] = dt.datetime.fromisoformat(stamp or "")
         return times, GIT
-    return {p: dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC) for p in paths if p.exists()}, MTIME
+    mtimes = {}
+    for path in paths:
+        with contextlib.suppress(OSError):
+            mtimes[path] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    return mtimes, MTIME
 
 
 def _russian_of(root: Path, item: Reviewed) -> Path:
@@ -116,7 +121,7 @@ def stale_report(root: Path, *, days: int = 180, today: dt.date | None = None,
             ru_at, own_at = changed.get(russian), changed.get(item.path)
             if russian in ru and ru_at and own_at and ru_at > own_at:
                 reasons.append(f"the Russian version changed on {ru_at.date().isoformat()}, after this one "
-                               f"({own_at.date().isoformat()}): compare them and bring this one up to date")
+                               f"({own_at.date().isoformat()}): compare the two and update this one")
         if reasons:
             report.files.append(StaleFile(item.lang, item.path, tuple(reasons), expired))
     for lang, path in broken:

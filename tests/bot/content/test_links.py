@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.content.links import link_warnings, links_in_text
 
@@ -33,3 +35,10 @@ def test_links_in_text_finds_hrefs_and_bare_urls_with_their_offsets() -> None:
 def test_a_long_text_is_scanned_quickly() -> None:
     text = "<a href=\"" + "x" * 200_000 + " https://" + "a" * 200_000
     assert list(links_in_text(text)) == [(200_010, "https://" + "a" * 200_000)]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.one_of(st.text(max_size=80), st.from_regex(r"https?://[^/]{0,20}/?.{0,30}", fullmatch=True)))
+def test_any_link_gets_sentences_not_exceptions(url: str) -> None:
+    assert all(isinstance(m, str) and m.startswith("link ") for m in link_warnings(url))
+    assert all(isinstance(offset, int) for offset, _ in links_in_text(url))

@@ -104,7 +104,7 @@ def test_russian_changed_after_translation_from_git(tmp_path: Path, monkeypatch:
     got = listed(report)
     assert got["tj/topics/greet.yaml"] == [
         "the Russian version changed on 2026-11-20, after this one (2026-11-01): "
-        "compare them and bring this one up to date"]
+        "compare the two and update this one"]
     assert "uz/topics/greet.yaml" not in got  # updated after the Russian change
     assert "ru/topics/greet.yaml" not in got
 
@@ -121,7 +121,7 @@ def test_russian_changed_after_translation_from_mtimes(tmp_path: Path, monkeypat
     got = listed(report)
     assert got["tj/safety.yaml"] == [
         "the Russian version changed on 2026-11-20, after this one (2026-11-01): "
-        "compare them and bring this one up to date"]
+        "compare the two and update this one"]
     assert "uz/safety.yaml" not in got and "ru/safety.yaml" not in got
 
 

@@ -26,8 +26,6 @@ from bot.telegram.webhook import StoringRequestHandler
 from tests.bot.telegram.conftest import eventually, polling, real_bot
 from tests.bot.telegram.fake_bot_api import FakeBotAPI
 
-pytest_plugins = ["tests.bot.telegram.conftest"]
-
 PERSON = 4242
 CANARY = "Химкистрой"  # a plain word: only in locals and payloads, never in an exception message
 WORDS = ("Здравствуйте, меня зовут Рустам, телефон +7 999 123-45-67, паспорт 4509 123456, "

@@ -33,8 +33,6 @@ from hotline_router.operations import Operations
 from tests.bot.telegram.conftest import eventually, polling
 from tests.bot.telegram.fake_bot_api import FakeBotAPI
 
-pytest_plugins = ["tests.bot.telegram.conftest"]
-
 OPS = -100777
 PERSON = 987654321
 WORDS = "Меня зовут Рустам Каримов, телефон +7 999 123-45-67, паспорт 4509 123456, карта 4276 1234 5678 9012"
