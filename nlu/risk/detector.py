@@ -39,6 +39,9 @@ MIN_MODEL_WORDS = 3
 # Indicators whose rules the situation model never doubts: a hint of suicide is always asked
 # about by a person.
 NEVER_DOUBTED = frozenset({Indicator.SELF_HARM})
+# Indicators that alone are the everyday labour dispute (RISK_RULES.md): the model alone makes
+# them `elevated` (the check question), never `high`.
+ELEVATED_ALONE = frozenset({Indicator.WITHHOLDING_OF_WAGES, Indicator.EXCESSIVE_OVERTIME})
 
 # Classifier intents that are risk signals, and the indicator each one stands for.
 CLASSIFIER_INDICATORS: Mapping[str, Indicator] = {
@@ -125,9 +128,14 @@ class RiskDetector:
         quiet = not in_danger and (found.message_is_general() or found.reassured)
         situation, probability = self._situation(text)
         # The topic classifier learned words ("паспорт", "долг"); where the situation model is
-        # there, its danger intents count only when the situation model also sees danger.
+        # there, its danger intents count only when the situation model also sees danger, and
+        # never above the situation model's own level.
         quiet = quiet or (self.situations is not None and not situation)
-        evidence += self._classifier(ranking, quiet=quiet, negated=found.negated_indicators)
+        voted = self._classifier(ranking, quiet=quiet, negated=found.negated_indicators)
+        if situation:
+            cap = max(ev.level for ev in situation)
+            voted = [replace(ev, level=min(ev.level, cap)) for ev in voted]
+        evidence += voted
         if probability is not None and not in_danger:
             evidence = [self._doubt(ev, probability) for ev in evidence]
         evidence += situation
@@ -159,6 +167,10 @@ class RiskDetector:
             # Two words ("ishonch telefoni") are too little for the model alone to raise an
             # alarm: it asks instead. A rule can still make them high ("меня бьют").
             level, note = RiskLevel.ELEVATED, "too short for the model alone: asked, not escalated"
+        elif level == RiskLevel.HIGH and {score.indicator, *score.also} <= ELEVATED_ALONE:
+            # As in the editors' rules: unpaid wages or long hours alone are the everyday
+            # dispute; the person is asked whether there is more (and a rule can say there is).
+            level, note = RiskLevel.ELEVATED, "unpaid wages or long hours alone: asked, not escalated"
         matched = ", ".join(score.words) or text[:60]
         evidence = [Evidence(indicator, "model", f"model:{indicator}", matched, level, True,
                              round(score.probability, 3), note)
