@@ -75,6 +75,8 @@ class Operator(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # The console's language for this operator (ru, tg, uz, en); None: the default (0007).
+    locale: Mapped[str | None] = mapped_column(String(8), default=None)
 
     @property
     def is_supervisor(self) -> bool:
@@ -99,7 +101,11 @@ class Case(Base):
     transport: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(64))
     lang: Mapped[str] = mapped_column(String(8))
+    # Where the person is now. `country_source` says who said so (0007): "profile" (the bot's
+    # record when the case opened: it may be a place the person only asked about), "person"
+    # (they answered "where are you now?") or "operator" (corrected in the console).
     country: Mapped[str | None] = mapped_column(String(8), default=None)
+    country_source: Mapped[str] = mapped_column(String(16), default="profile")
     level: Mapped[str] = mapped_column(String(16), default="none")
     risk_rank: Mapped[int] = mapped_column(Integer, default=0)
     indicators: Mapped[list[Any]] = mapped_column(default=list)
@@ -190,6 +196,10 @@ class AuditEntry(Base):
     """Every operator action in the console (kept when a case is deleted: ids only)."""
 
     __tablename__ = "hotline_audit"
+    # The supervisor's audit page filters by case, operator and action (0007).
+    __table_args__ = (Index("ix_hotline_audit_case", "case_id", "id"),
+                      Index("ix_hotline_audit_operator", "operator_id", "id"),
+                      Index("ix_hotline_audit_action", "action", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

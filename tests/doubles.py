@@ -21,7 +21,8 @@ SCRIPT: dict[str, tuple[Lang, list[tuple[str, float]]]] = {
 
 
 class ScriptedNLU:
-    async def parse(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None) -> ParseResult:
+    async def parse(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None,
+                    history: Sequence[str] = (), telegram_lang: str | None = None) -> ParseResult:
         lang, ranking = SCRIPT.get(text.strip().lower(), (prior or "ru", [("out_of_scope", 0.2)]))
         return ParseResult(lang=lang_hint or lang, lang_confidence=0.9, ranking=tuple(ranking), backend="test")
 

@@ -93,7 +93,7 @@ class Engine:
                 _("I can only read text messages. Please write your question in words."),
                 ((render.menu_button(_),),))])
         else:
-            outcome = await self._free_text(session, user, incoming.text, inbound)
+            outcome = await self._free_text(session, user, incoming.text, inbound, incoming.lang_hint)
         session.add(inbound)
         for reply in outcome.replies:
             session.add(repo.new_event(user=user, direction="out", kind="reply", text=reply.text,
@@ -117,7 +117,7 @@ class Engine:
         picker = render.language_picker(_, lang)
         if text and has_words(text):
             # Answer the question straight away: a person in danger must not wait on a menu.
-            answered = await self._free_text(session, user, text, inbound)
+            answered = await self._free_text(session, user, text, inbound, incoming.lang_hint)
             answered.replies = [welcome, *answered.replies, picker]
             return answered
         return Outcome(lang=lang, replies=[welcome, picker])
@@ -177,7 +177,8 @@ class Engine:
 
     # -- free text -----------------------------------------------------------------------------
 
-    async def _free_text(self, session: AsyncSession, user: User, text: str, inbound: Event) -> Outcome:
+    async def _free_text(self, session: AsyncSession, user: User, text: str, inbound: Event,
+                         telegram_lang: str | None = None) -> Outcome:
         lang = self._lang(user)
         _ = self.catalogs[lang]
         cleaned, _cut = clean_text(text, self.understander.max_chars)
@@ -188,7 +189,13 @@ class Engine:
         if country := mentioned_country(cleaned):
             user.country = country
         context = await repo.recent_events(session, user=user, limit=self.history_window)
-        u = await self.understander.understand(cleaned, prior=lang, context=_risk_context(context))
+        # The language: a chosen one is a strong prior; until then the languages of the person's
+        # earlier messages and Telegram's language_code tip what the text leaves open
+        # ("privet, skolko stoit patent" is Russian in Latin letters, not Tajik).
+        history = [e.lang for e in context if e.direction == "in" and e.lang and e is not inbound]
+        u = await self.understander.understand(cleaned, prior=lang if user.lang_confirmed else None,
+                                               context=_risk_context(context), history=history,
+                                               telegram_lang=telegram_lang)
         if not user.lang_confirmed and u.lang != lang and u.parse.lang_confidence >= LANG_SWITCH_CONFIDENCE:
             # Until the person picks a language, answer in the one they write (many Tajik users
             # arrive with Telegram set to Russian).

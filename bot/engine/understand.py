@@ -166,9 +166,14 @@ class Understander:
         self.threshold, self.margin, self.max_chars = threshold, margin, max_chars
 
     async def understand(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None,
-                         context: object | None = None) -> Understanding:
+                         context: object | None = None, history: Sequence[str] = (),
+                         telegram_lang: str | None = None) -> Understanding:
+        """`lang_hint` fixes the language; `prior` (the person's chosen language), `history`
+        (the languages of their earlier messages) and `telegram_lang` (Telegram's
+        language_code) only tip an ambiguous text ("salom", "patent"), strongest first."""
         cleaned, truncated = clean_text(text, self.max_chars)
-        parse = await self.nlu.parse(cleaned, lang_hint=lang_hint, prior=prior)
+        parse = await self.nlu.parse(cleaned, lang_hint=lang_hint, prior=prior, history=history,
+                                     telegram_lang=telegram_lang)
         decision = decide(parse.ranking, threshold=self.threshold, margin=self.margin)
         risk = self.risk.assess(cleaned, parse.lang, ranking=parse.ranking, context=context)
         return Understanding(text=cleaned, parse=parse, decision=decision, risk=risk, truncated=truncated)

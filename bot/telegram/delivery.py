@@ -3,7 +3,7 @@
 Telegram allows about 1 message/s per chat (short bursts pass), 20/min per group and about
 30/s per bot overall; past that it answers 429 with `retry_after`, and aiogram raises
 `TelegramRetryAfter` without retrying. `DeliveryMiddleware` paces every sending method with
-token buckets, honours `retry_after` (holding that chat meanwhile) and retries network and
+token buckets (shared.ratelimit), honours `retry_after` (holding that chat meanwhile) and retries network and
 server errors with exponential backoff.
 """
 
@@ -27,6 +27,7 @@ from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from bot.settings import TelegramSettings
+from shared.ratelimit import Buckets, TokenBucket
 
 log = structlog.get_logger(__name__)
 
@@ -39,44 +40,15 @@ SENDING = frozenset({
 })
 
 
-class TokenBucket:
-    """`rate` tokens per second up to `capacity`; `take` waits for a token."""
-
-    def __init__(self, rate: float, capacity: float) -> None:
-        self.rate, self.capacity = rate, capacity
-        self.tokens = capacity
-        self.stamp = time.monotonic()
-        self.hold_until = 0.0
-
-    def _delay(self, now: float) -> float:
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        wait = max(0.0, self.hold_until - now)
-        if self.tokens < 1.0:
-            wait = max(wait, (1.0 - self.tokens) / self.rate)
-        return wait
-
-    async def take(self) -> None:
-        while True:
-            wait = self._delay(time.monotonic())
-            if wait <= 0:
-                self.tokens -= 1.0
-                return
-            await asyncio.sleep(wait)
-
-    def hold(self, seconds: float) -> None:
-        self.hold_until = max(self.hold_until, time.monotonic() + seconds)
-
-
 class Pacer:
-    """Per-chat and global buckets (in this process; see docs/telegram.md for several)."""
+    """Per-chat and global token buckets (shared.ratelimit; in this process, see
+    docs/telegram.md for several)."""
 
     def __init__(self, *, chat_per_s: float, chat_burst: int, group_per_min: float,
                  global_per_s: float) -> None:
-        self.chat_per_s, self.chat_burst = chat_per_s, chat_burst
-        self.group_per_s = group_per_min / 60.0
+        self.chats = Buckets(chat_per_s, chat_burst, max_keys=50_000) if chat_per_s else None
+        self.groups = Buckets(group_per_min / 60.0, chat_burst, max_keys=50_000) if group_per_min else None
         self.global_bucket = TokenBucket(global_per_s, max(1.0, global_per_s)) if global_per_s else None
-        self._chats: dict[int | str, TokenBucket] = {}
 
     @classmethod
     def from_settings(cls, s: TelegramSettings) -> Pacer:
@@ -84,16 +56,9 @@ class Pacer:
                    group_per_min=s.pace_group_per_min, global_per_s=s.pace_global_per_s)
 
     def _bucket(self, chat_id: int | str) -> TokenBucket | None:
-        bucket = self._chats.get(chat_id)
-        if bucket is None:
-            is_group = isinstance(chat_id, str) or chat_id < 0
-            rate = self.group_per_s if is_group else self.chat_per_s
-            if not rate:
-                return None
-            if len(self._chats) > 50_000:  # forget idle chats; a fresh bucket is full anyway
-                self._chats.clear()
-            bucket = self._chats[chat_id] = TokenBucket(rate, self.chat_burst)
-        return bucket
+        is_group = isinstance(chat_id, str) or chat_id < 0
+        buckets = self.groups if is_group else self.chats
+        return None if buckets is None else buckets.get(chat_id, time.monotonic())
 
     async def wait(self, chat_id: int | str | None) -> None:
         if chat_id is not None and (bucket := self._bucket(chat_id)) is not None:

@@ -1,4 +1,5 @@
-"""Per-person flood control: a token bucket per Telegram user, in memory or in Redis.
+"""Per-person flood control: a token bucket per Telegram user (shared.ratelimit), in memory
+or in Redis.
 
 A person may paste several messages at once (a burst passes); one who keeps sending faster
 than `per_minute` gets one polite notice and the rest is dropped until the bucket refills.
@@ -11,27 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-# KEYS[1] = bucket; ARGV = capacity, rate per second, now, ttl. Returns {allowed, notify}.
-_LUA = """
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'stamp', 'notified')
-local capacity, rate, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local tokens = tonumber(b[1]) or capacity
-local stamp = tonumber(b[2]) or now
-local notified = tonumber(b[3]) or 0
-tokens = math.min(capacity, tokens + (now - stamp) * rate)
-local allowed, notify = 0, 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  allowed = 1
-  notified = 0
-elseif notified == 0 then
-  notify = 1
-  notified = 1
-end
-redis.call('HSET', KEYS[1], 'tokens', tokens, 'stamp', now, 'notified', notified)
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
-return {allowed, notify}
-"""
+from shared.ratelimit import Buckets, RedisBuckets
 
 
 @dataclass(frozen=True)
@@ -45,31 +26,31 @@ class FloodLimiter(Protocol):
 
 
 class MemoryFloodLimiter:
-    def __init__(self, *, burst: int, per_minute: float) -> None:
-        self.capacity, self.rate = float(burst), per_minute / 60.0
-        self._state: dict[int, tuple[float, float, bool]] = {}
+    def __init__(self, *, burst: int, per_minute: float, max_keys: int = 100_000) -> None:
+        self.buckets = Buckets(per_minute / 60.0, float(burst), max_keys=max_keys)
+        self._notified: set[int] = set()
+
+    def hit_now(self, user_id: int, now: float | None = None) -> Verdict:
+        """`hit` without awaiting (the middleware calls this one for the in-memory limiter)."""
+        now = time.monotonic() if now is None else now
+        if self.buckets.get(user_id, now).try_take(now):
+            self._notified.discard(user_id)
+            return Verdict(True, False)
+        if user_id in self._notified:
+            return Verdict(False, False)
+        if len(self._notified) > self.buckets.max_keys:
+            self._notified.clear()
+        self._notified.add(user_id)
+        return Verdict(False, True)
 
     async def hit(self, user_id: int) -> Verdict:
-        now = time.monotonic()
-        tokens, stamp, notified = self._state.get(user_id, (self.capacity, now, False))
-        tokens = min(self.capacity, tokens + (now - stamp) * self.rate)
-        if tokens >= 1.0:
-            self._state[user_id] = (tokens - 1.0, now, False)
-            return Verdict(True, False)
-        self._state[user_id] = (tokens, now, True)
-        if len(self._state) > 100_000:  # idle people have full buckets: forgetting them is exact
-            self._state = {k: v for k, v in self._state.items() if v[0] < self.capacity}
-        return Verdict(False, not notified)
+        return self.hit_now(user_id)
 
 
 class RedisFloodLimiter:
     def __init__(self, redis: Any, *, burst: int, per_minute: float, prefix: str = "hamroh:flood") -> None:
-        self.redis, self.prefix = redis, prefix
-        self.capacity, self.rate = float(burst), per_minute / 60.0
-        self.ttl = int(self.capacity / self.rate) + 60
-        self._script = redis.register_script(_LUA)
+        self.buckets = RedisBuckets(redis, per_minute / 60.0, float(burst), prefix=prefix)
 
     async def hit(self, user_id: int) -> Verdict:
-        allowed, notify = await self._script(keys=[f"{self.prefix}:{user_id}"],
-                                             args=[self.capacity, self.rate, time.time(), self.ttl])
-        return Verdict(bool(int(allowed)), bool(int(notify)))
+        taken, notify = await self.buckets.try_take(user_id)
+        return Verdict(taken, notify)

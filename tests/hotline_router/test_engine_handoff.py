@@ -21,7 +21,8 @@ from tests.doubles import Risk
 
 
 class QuietNLU:
-    async def parse(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None) -> ParseResult:
+    async def parse(self, text: str, *, lang_hint: Lang | None = None, prior: Lang | None = None,
+                    history: Sequence[str] = (), telegram_lang: str | None = None) -> ParseResult:
         return ParseResult(lang=prior or "ru", lang_confidence=0.9, ranking=(("out_of_scope", 0.9),),
                            backend="test")
 
