@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.engine import render as engine_render
 from bot.engine.types import Incoming, Outcome, Reply
+from bot.i18n import gettext as _
 from bot.storage import repo
 from bot.telegram.middlewares import TRANSPORT
 from bot.telegram.models import HandoffFile

@@ -3,7 +3,6 @@ routers, the operators' forum, and the hotline's Telegram sender and notifier.""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +17,9 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import ErrorEvent
-from aiogram.utils.i18n import I18n
 
 from bot.app import Services
-from bot.i18n import LOCALES_DIR
+from bot.i18n import Catalogs
 from bot.settings import TelegramSettings
 from bot.telegram.delivery import DeliveryMiddleware
 from bot.telegram.flood import FloodLimiter, MemoryFloodLimiter, RedisFloodLimiter
@@ -29,8 +27,8 @@ from bot.telegram.forum import ForumRelay, OperatorsChat
 from bot.telegram.middlewares import (
     DbSessionMiddleware,
     FloodControlMiddleware,
-    LangI18nMiddleware,
-    UserLangMiddleware,
+    LangMemo,
+    PersonMiddleware,
 )
 from bot.telegram.routers import get_routers
 from bot.telegram.sender import TelegramSender
@@ -61,7 +59,7 @@ class TelegramApp:
     forum: ForumRelay | None
     sender: TelegramSender
     flood: FloodControlMiddleware
-    i18n: I18n
+    i18n: Catalogs  # the one i18n stack (bot.i18n), for setMyCommands
     redis: Any | None = None
 
     @property
@@ -95,7 +93,7 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
     return True
 
 
-def build_dispatcher(services: Services, *, i18n: I18n, limiter: FloodLimiter, operators: OperatorsChat,
+def build_dispatcher(services: Services, *, i18n: Catalogs, limiter: FloodLimiter, operators: OperatorsChat,
                      forum: ForumRelay | None, redis: Any | None) -> tuple[Dispatcher, FloodControlMiddleware]:
     if redis is not None:
         prefix = f"{services.settings.redis.key_prefix}:fsm"
@@ -111,10 +109,10 @@ def build_dispatcher(services: Services, *, i18n: I18n, limiter: FloodLimiter, o
 
         operations = Operations(services.hotline)
     dp["services"], dp["forum"], dp["operations"] = services, forum, operations
-    flood = FloodControlMiddleware(limiter)
-    gate = asyncio.Lock() if services.db.dialect.name == "sqlite" else None
-    for mw in (DbSessionMiddleware(services.sessions, gate), UserLangMiddleware(services.settings.default_lang),
-               LangI18nMiddleware(i18n), flood):
+    # Flood control before any database work; on SQLite the sessions gate their own writes.
+    langs, default_lang = LangMemo(), services.settings.default_lang
+    flood = FloodControlMiddleware(limiter, catalogs=i18n, default_lang=default_lang, langs=langs)
+    for mw in (flood, DbSessionMiddleware(services.sessions), PersonMiddleware(i18n, default_lang, langs)):
         dp.update.outer_middleware(mw)
     dp.errors.register(on_error)
     dp.include_routers(*get_routers(services.settings, operators))
@@ -124,7 +122,7 @@ def build_dispatcher(services: Services, *, i18n: I18n, limiter: FloodLimiter, o
 def build_telegram(services: Services, *, bot: Bot | None = None, redis: Any | None = None) -> TelegramApp:
     s = services.settings.telegram
     bot = bot or make_bot(s)
-    i18n = I18n(path=LOCALES_DIR, default_locale=services.settings.default_lang, domain="messages")
+    i18n = services.catalogs
     limiter: FloodLimiter = MemoryFloodLimiter(burst=s.flood_burst, per_minute=s.flood_per_minute)
     if redis is not None:
         limiter = RedisFloodLimiter(redis, burst=s.flood_burst, per_minute=s.flood_per_minute,

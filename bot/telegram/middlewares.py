@@ -1,27 +1,34 @@
 """Outer middlewares on every update, in this order (inside aiogram's per-user event lock):
-database session -> the person's language -> aiogram I18n -> flood control."""
+flood control (no database work) -> database session -> the person (one look-up, which also
+sets the interface language for `bot.i18n.gettext`).
+
+The person's row is looked up once per update (`repo.get_user` keeps it in the session, so
+the engine's own look-up costs no second query). On SQLite there is no lock around the
+handler: the sessions take the process's write gate at their first write (bot.storage.db).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update
 from aiogram.types import User as TgUser
-from aiogram.utils.i18n import I18n, I18nMiddleware
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import i18n
+from bot.i18n import Catalogs
 from bot.storage import repo
-from bot.telegram.flood import FloodLimiter
+from bot.telegram.flood import FloodLimiter, MemoryFloodLimiter
 from bot.telegram.render import Responder
 from nlu.languages import Lang, is_lang
 
 TRANSPORT = "telegram"
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+FLOOD_NOTICE = ("You are sending messages very fast, so I skipped some. Please wait a minute, then send "
+                "your question again in one message. If you are in danger, call 112.")
 
 
 def guess_lang(code: str | None, default: Lang) -> Lang:
@@ -30,57 +37,24 @@ def guess_lang(code: str | None, default: Lang) -> Lang:
     return base if is_lang(base) else default
 
 
-class DbSessionMiddleware(BaseMiddleware):
-    """One session per update, committed after the handler; replies are sent after the
-    commit (the `Responder`), so what the person sees is always on record.
+class LangMemo:
+    """The last language seen per Telegram user, for the few words said before any database
+    work (the flood notice). Bounded; a miss falls back to Telegram's hint."""
 
-    With SQLite, `gate` lets one update's transaction run at a time in this process: SQLite
-    has a single writer, and concurrent writers wait in its busy handler, which sleeps in
-    steps of up to 100 ms. Queueing them here is several times faster (see the benchmark)."""
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self._langs: OrderedDict[int, Lang] = OrderedDict()
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], gate: asyncio.Lock | None = None) -> None:
-        self.sessions, self.gate = sessions, gate
+    def get(self, user_id: int) -> Lang | None:
+        return self._langs.get(user_id)
 
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        bot: Bot = data["bot"]
-        responder = Responder(bot)
-        async with self.gate or contextlib.nullcontext(), self.sessions() as session:
-            data["session"], data["responder"] = session, responder
-            result = await handler(event, data)
-            await session.commit()
-        await responder.flush()
-        return result
-
-
-class UserLangMiddleware(BaseMiddleware):
-    """The person's language from the database (users.lang); Telegram's hint otherwise."""
-
-    def __init__(self, default_lang: Lang) -> None:
-        self.default_lang = default_lang
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        tg_user: TgUser | None = data.get("event_from_user")
-        lang: Lang = self.default_lang
-        if tg_user is not None:
-            lang = guess_lang(tg_user.language_code, self.default_lang)
-            if not tg_user.is_bot:
-                user = await repo.get_user(data["session"], transport=TRANSPORT,
-                                           external_id=str(tg_user.id))
-                if user is not None and is_lang(user.lang):
-                    lang = user.lang
-        data["user_lang"] = lang
-        return await handler(event, data)
-
-
-class LangI18nMiddleware(I18nMiddleware):
-    """aiogram's gettext in the language chosen above (not Telegram's language_code)."""
-
-    def __init__(self, i18n: I18n) -> None:
-        super().__init__(i18n)
-
-    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        lang = data.get("user_lang")
-        return lang if isinstance(lang, str) else self.i18n.default_locale
+    def put(self, user_id: int, lang: Lang) -> None:
+        if self._langs.get(user_id) == lang:
+            return
+        self._langs[user_id] = lang
+        self._langs.move_to_end(user_id)
+        if len(self._langs) > self.size:
+            self._langs.popitem(last=False)
 
 
 def _private_sender(update: Update) -> tuple[int, int] | None:
@@ -95,21 +69,85 @@ def _private_sender(update: Update) -> tuple[int, int] | None:
 
 
 class FloodControlMiddleware(BaseMiddleware):
-    def __init__(self, limiter: FloodLimiter) -> None:
-        self.limiter = limiter
+    """First of all: a person over their bucket costs no database work at all."""
+
+    def __init__(self, limiter: FloodLimiter, *, catalogs: Catalogs | None = None, default_lang: Lang = "ru",
+                 langs: LangMemo | None = None) -> None:
+        self.limiter, self.catalogs, self.default_lang = limiter, catalogs, default_lang
+        self.langs = langs or LangMemo()
         self.dropped = 0
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         sender = _private_sender(event) if isinstance(event, Update) else None
         if sender is None:
             return await handler(event, data)
-        verdict = await self.limiter.hit(sender[0])
+        limiter = self.limiter
+        verdict = limiter.hit_now(sender[0]) if isinstance(limiter, MemoryFloodLimiter) \
+            else await limiter.hit(sender[0])
         if verdict.allowed:
             return await handler(event, data)
         self.dropped += 1
         if verdict.notify:
-            responder: Responder = data["responder"]
-            responder.text(sender[1], _("You are sending messages very fast, so I skipped some. "
-                                        "Please wait a minute, then send your question again "
-                                        "in one message. If you are in danger, call 112."))
+            tg_user: TgUser | None = data.get("event_from_user")
+            lang = self.langs.get(sender[0]) or guess_lang(tg_user.language_code if tg_user else None,
+                                                           self.default_lang)
+            text = self.catalogs[lang](FLOOD_NOTICE) if self.catalogs is not None else FLOOD_NOTICE
+            responder = Responder(data["bot"])
+            responder.text(sender[1], text)
+            await responder.flush()
         return None
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """One session per update, committed after the handler; replies are sent after the
+    commit (the `Responder`), so what the person sees is always on record.
+
+    `gate` is kept for callers that pass one (an explicit lock around the whole update); the
+    factory passes none: on SQLite the session takes the write gate at its first write."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], gate: Any = None) -> None:
+        self.sessions, self.gate = sessions, gate
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        bot: Bot = data["bot"]
+        responder = Responder(bot)
+        if self.gate is not None:
+            async with self.gate:
+                result = await self._run(handler, event, data, responder)
+        else:
+            result = await self._run(handler, event, data, responder)
+        await responder.flush()
+        return result
+
+    async def _run(self, handler: Handler, event: TelegramObject, data: dict[str, Any],
+                   responder: Responder) -> Any:
+        async with self.sessions() as session:
+            data["session"], data["responder"] = session, responder
+            result = await handler(event, data)
+            await session.commit()
+        return result
+
+
+class PersonMiddleware(BaseMiddleware):
+    """The person's row, looked up once (`data["person"]`, None before their first message is
+    stored), and their language (`data["user_lang"]`: users.lang, else Telegram's hint),
+    active for `bot.i18n.gettext` while the handler runs."""
+
+    def __init__(self, catalogs: Catalogs, default_lang: Lang, langs: LangMemo | None = None) -> None:
+        self.catalogs, self.default_lang = catalogs, default_lang
+        self.langs = langs or LangMemo()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user: TgUser | None = data.get("event_from_user")
+        lang: Lang = self.default_lang
+        user = None
+        if tg_user is not None:
+            lang = guess_lang(tg_user.language_code, self.default_lang)
+            if not tg_user.is_bot:
+                user = await repo.get_user(data["session"], transport=TRANSPORT, external_id=str(tg_user.id))
+                if user is not None and is_lang(user.lang):
+                    lang = user.lang
+                    self.langs.put(tg_user.id, lang)
+        data["person"], data["user_lang"] = user, lang
+        with i18n.activate(self.catalogs, lang):
+            return await handler(event, data)

@@ -9,11 +9,11 @@ from aiogram import F, Router
 from aiogram.enums import ContentType
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.engine.types import MENU, Button
+from bot.i18n import gettext as _
 from bot.storage import repo
 from bot.telegram import incoming
 from bot.telegram.dialogue import CaseMirror, converse

@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.engine.types import LANG_PREFIX, Button
+from bot.i18n import gettext as _
 from bot.telegram import incoming, privacy
 from bot.telegram.dialogue import CaseMirror, converse, stored_data_notice
 from bot.telegram.render import Responder

@@ -86,3 +86,10 @@ async def test_remembered_danger_in_the_terminal(services: Services) -> None:
     assert first.status == "closed" and second.status == "queued"
     assert second.level == "high" and "restriction_of_movement" in second.indicators
     assert any(e.get("rule_id") == "ru:locked_in" for e in second.evidence)
+
+
+async def test_russian_in_latin_letters_in_the_terminal(services: Services) -> None:
+    console = ScriptedConsole(["skolko stoit registraciya v kazani, gde sdelat", "/menu"])
+    await run_chat(services, console=console, lang=None)
+    out = console.output
+    assert "регистрац" in out.lower(), out[-1500:]

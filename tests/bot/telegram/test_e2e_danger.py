@@ -80,3 +80,22 @@ async def test_remembered_danger_after_cancel(real_services: Services, fake_api:
     assert first.status == "closed" and second.status == "queued"
     assert second.level == "high" and "restriction_of_movement" in second.indicators
     assert any(e.get("rule_id") == "ru:locked_in" for e in second.evidence)
+
+
+LATIN_RUSSIAN = "zdravstvuyte, skolko nado platit za patent kazhdyj mesyac"
+
+
+async def test_russian_in_latin_letters_is_answered_in_russian(real_services: Services, fake_api: FakeBotAPI) -> None:
+    """A stranger whose Telegram is set to Tajik writes Russian in Latin letters: the text wins
+    over the weak Telegram prior, and the answer is about the patent, in Russian."""
+    async with polling(real_services):
+        fake_api.send_text(PERSON, LATIN_RUSSIAN, lang="tg")
+        replies = await fake_api.wait_for("sendMessage", chat_id=PERSON, count=3)
+    texts = " ".join(c.text for c in replies)
+    assert "патент" in texts.lower()
+    assert any(b.startswith("lang:") for c in replies for b in c.buttons()), "the language picker follows"
+    async with real_services.sessions() as session:
+        from bot.storage.models import User
+
+        user = (await session.scalars(select(User).where(User.external_id == str(PERSON)))).one()
+    assert user.lang == "ru" and not user.lang_confirmed
