@@ -27,6 +27,8 @@ class SlaMinutes(BaseModel):
 class HotlineSettings(BaseModel):
     enabled: bool = True
     routing_file: Path = Path("content/hotline/routing.yaml")
+    # Ready replies of the console (<lang>.yaml); None: the `replies` folder next to routing_file.
+    replies_dir: Path | None = None
     sla_minutes: SlaMinutes = SlaMinutes()
     # A Telegram chat (group) where supervisors get SLA alerts; the console always shows them.
     supervisor_chat_id: int | None = None

@@ -1,13 +1,15 @@
 """Run the console, the SLA watcher and the delivery worker in the caller's event loop.
 
 `hamroh chat`, `hamroh console` and the Telegram service start the parts they need; all of
-them share one `Hotline` and so one database.
+them share one `Hotline` and so one database. This is the one place the console is served:
+the Telegram service adds its file links through `extend`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Protocol
 
 import structlog
@@ -31,8 +33,10 @@ class ConsoleBind(Protocol):
 
 
 class HotlineRuntime:
-    def __init__(self, hotline: Hotline, console: ConsoleBind) -> None:
-        self.hotline, self.console = hotline, console
+    def __init__(self, hotline: Hotline, console: ConsoleBind, *,
+                 extend: Callable[[web.Application], None] | None = None) -> None:
+        """`extend` adds routes to the console before it starts (e.g. the Telegram files)."""
+        self.hotline, self.console, self.extend = hotline, console, extend
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.url: str | None = None
@@ -46,7 +50,10 @@ class HotlineRuntime:
             self._tasks.append(asyncio.create_task(self.hotline.delivery.run(), name="hotline-delivery"))
 
     async def _start_console(self) -> None:
-        runner = web.AppRunner(make_app(self.hotline, self.console), access_log=None)
+        app = make_app(self.hotline, self.console)
+        if self.extend is not None:
+            self.extend(app)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.console.host, self.console.port)
         try:

@@ -11,7 +11,6 @@ matrix, and softmax. `compile_pipeline` checks the result against the pipeline's
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,21 +48,19 @@ class _Block:
         plus the block's offset)."""
         # Counting every term in C and looking up the distinct ones is several times faster
         # than filtering each term against the vocabulary before counting.
-        vocabulary = self.vocabulary
-        cols: list[int] = []
-        tf: list[float] = []
-        for term, n in counts.items():
-            col = vocabulary.get(term)
-            if col is not None:
-                cols.append(col)
-                tf.append((1.0 + math.log(n)) if self.sublinear else float(n))
-        if not cols:
+        get = self.vocabulary.get
+        found = [(col, n) for term, n in counts.items() if (col := get(term)) is not None]
+        if not found:
             return [], []
-        vals = np.asarray(tf) * self.idf[cols]
+        cols = np.fromiter((c for c, _ in found), dtype=np.intp, count=len(found))
+        tf = np.fromiter((n for _, n in found), dtype=np.float64, count=len(found))
+        if self.sublinear:
+            tf = 1.0 + np.log(tf)
+        vals = tf * self.idf[cols]
         norm = float(np.sqrt(vals @ vals))
         if norm > 0.0:
             vals /= norm
-        return [self.offset + c for c in cols], vals.tolist()
+        return (cols + self.offset).tolist(), vals.tolist()
 
 
 @dataclass
@@ -83,12 +80,20 @@ class CompiledLinear:
     def proba_counts(self, counts: list[Counter[str]]) -> np.ndarray:
         """`proba` from each block's term counts: a message's counts are the sum of its
         sentences', so a caller scoring both analyses every sentence only once."""
+        return self.proba_row(self.row(counts))
+
+    def row(self, counts: list[Counter[str]]) -> tuple[list[int], list[float]]:
+        """The feature row (columns, values) of each block's term counts, concatenated."""
         cols: list[int] = []
         vals: list[float] = []
         for block, block_counts in zip(self.blocks, counts, strict=True):
             c, v = block.vector(block_counts)
             cols += c
             vals += v
+        return cols, vals
+
+    def proba_row(self, row: tuple[list[int], list[float]]) -> np.ndarray:
+        cols, vals = row
         scores = self.intercept.copy()
         if cols:
             scores += np.asarray(vals) @ self.weights[cols]

@@ -68,6 +68,8 @@ def _nlu_and_risk_problems(root: Path, topic_ids: set[str]) -> list[Problem]:
     routing = root / "hotline" / "routing.yaml"
     if routing.exists():
         problems += check_routing(routing)
+    from hotline_router.console.replies import check_replies
+    problems += check_replies(root / "hotline" / "replies")
     return problems
 
 

@@ -71,7 +71,10 @@ class Engine:
         # INSERT as the replies at commit: one write per update instead of one per step.
         inbound = repo.new_event(user=user, direction="in", kind=incoming.kind,
                                  text=incoming.text[:4000] if incoming.kind != "media" else incoming.media_type or "")
-        case_id = await self.handoff.open_case_id(session, user=user)
+        # Reads before the first write: nothing pending (say, last_seen_at) is flushed early,
+        # so on SQLite the write gate is taken at the commit, not held through the NLU.
+        with session.no_autoflush:
+            case_id = await self.handoff.open_case_id(session, user=user)
         # The safety numbers of another country are answered even while a person owns the chat.
         ours = (incoming.kind == "command" and incoming.text in {"cancel", "start", "forget"}) or \
             (incoming.kind == "button" and incoming.text.startswith(COUNTRY_PREFIX))
@@ -188,7 +191,8 @@ class Engine:
                 ((render.menu_button(_),),))])
         if country := mentioned_country(cleaned):
             user.country = country
-        context = await repo.recent_events(session, user=user, limit=self.history_window)
+        with session.no_autoflush:  # the person's row may be changed; the events are not
+            context = await repo.recent_events(session, user=user, limit=self.history_window)
         # The language: a chosen one is a strong prior; until then the languages of the person's
         # earlier messages and Telegram's language_code tip what the text leaves open
         # ("privet, skolko stoit patent" is Russian in Latin letters, not Tajik).

@@ -9,10 +9,17 @@ The engine is the storage boundary for what people write:
 - a NUL character (PostgreSQL text cannot hold one, and a message with one was lost) is
   replaced by U+FFFD in every string parameter and every JSON value written, on both
   databases, in one place (`_without_nul`).
+
+SQLite (WAL) has one writer and any number of readers. Concurrent writers would meet in
+SQLite's busy handler, which sleeps in steps of up to 100 ms; instead every session of the
+process takes one `WriteGate` at its first write (flush, or an INSERT/UPDATE/DELETE
+statement) and gives it back when its transaction ends. Reads, the NLU and the handlers run
+concurrently; only the writes queue, in the order they come.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -24,6 +31,8 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.util import await_only
 
 from bot.startup import StartupError, mask_url, reason
 
@@ -85,7 +94,51 @@ def make_engine(url: str, *, echo: bool = False, connect_args: dict[str, Any] | 
     return engine
 
 
+class WriteGate:
+    """One writing transaction at a time in this process (SQLite). Taken from inside the
+    session's own events (they run in SQLAlchemy's greenlet, where awaiting is allowed);
+    a writer that waits longer than `timeout_s` fails like SQLite's busy timeout would."""
+
+    HELD = "hamroh_write_gate"
+
+    def __init__(self, timeout_s: float = 30.0) -> None:
+        self.timeout_s = timeout_s
+        self.lock = asyncio.Lock()
+        self.waits = 0  # writers that had to queue, for tests and figures
+
+    def _take(self, session: Session) -> None:
+        if session.info.get(self.HELD):
+            return
+        if self.lock.locked():
+            self.waits += 1
+        await_only(asyncio.wait_for(self.lock.acquire(), self.timeout_s))
+        session.info[self.HELD] = True
+
+    def _before_flush(self, session: Session, _context: Any, _instances: Any) -> None:
+        self._take(session)
+
+    def _on_execute(self, state: ORMExecuteState) -> None:
+        if not state.is_select:
+            self._take(state.session)
+
+    def _after_transaction_end(self, session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None and session.info.pop(self.HELD, False):
+            self.lock.release()
+
+    def session_class(self) -> type[Session]:
+        cls = type("GatedSession", (Session,), {})
+        event.listen(cls, "before_flush", self._before_flush)
+        event.listen(cls, "do_orm_execute", self._on_execute)
+        event.listen(cls, "after_transaction_end", self._after_transaction_end)
+        return cls
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    if engine.dialect.name == "sqlite":
+        gate = WriteGate()
+        maker = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=gate.session_class())
+        maker.kw["info"] = {"write_gate": gate}
+        return maker
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

@@ -1,4 +1,8 @@
-"""Keyword-only repository functions; each takes the session and never commits itself."""
+"""Keyword-only repository functions; each takes the session and never commits itself.
+
+A person's row is looked up once per session: `get_user` keeps what it found (or that there
+is nobody) in `session.info`, so the transport's look-up and the engine's share one query.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +24,25 @@ def _aware(at: dt.datetime) -> dt.datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
 
 
+_USERS = "hamroh_users"  # session.info key: (transport, external_id) -> User | None
+
+
+def _known(session: AsyncSession) -> dict[tuple[str, str], User | None]:
+    known: dict[tuple[str, str], User | None] = session.info.setdefault(_USERS, {})
+    return known
+
+
 async def get_user(session: AsyncSession, *, transport: str, external_id: str) -> User | None:
-    return await session.scalar(
+    key = (transport, external_id)
+    known = _known(session)
+    if key in known:
+        user = known[key]
+        if user is None or user in session.sync_session:  # not deleted or expunged since
+            return user
+    user = await session.scalar(
         select(User).where(User.transport == transport, User.external_id == external_id))
+    known[key] = user
+    return user
 
 
 async def get_or_create_user(session: AsyncSession, *, transport: str, external_id: str) -> tuple[User, bool]:
@@ -39,9 +59,11 @@ async def get_or_create_user(session: AsyncSession, *, transport: str, external_
             session.add(user)
     except IntegrityError:
         # Two first messages at once (e.g. two webhook workers): the other one created it.
+        _known(session).pop((transport, external_id), None)
         found = await get_user(session, transport=transport, external_id=external_id)
         assert found is not None
         return found, False
+    _known(session)[(transport, external_id)] = user
     return user, True
 
 
@@ -95,3 +117,4 @@ async def forget_user(session: AsyncSession, *, user: User) -> None:
     await session.execute(delete(Event).where(Event.user_id == user.id))
     await session.execute(delete(HandoffRequest).where(HandoffRequest.user_id == user.id))
     await session.delete(user)
+    _known(session)[(user.transport, user.external_id)] = None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Services
 from bot.engine import render as engine_render
+from bot.engine.handoff import HandoffPort
 from bot.engine.types import Incoming, Outcome, Reply
+from bot.i18n import Catalogs
 from bot.i18n import gettext as _
 from bot.storage import repo
 from bot.telegram.middlewares import TRANSPORT
@@ -31,22 +33,37 @@ def stored_data_notice(lang: Lang, days: int) -> str:
              locale=lang).format(days=days)
 
 
-def _with_privacy(outcome: Outcome, services: Services) -> Outcome:
-    """/start (and a first contact) says in one paragraph what is stored, for how long, and
-    how to delete it: the engine's welcome plus one sentence."""
-    lang = outcome.lang or services.settings.default_lang
-    welcome = engine_render.welcome(services.catalogs[lang]).text
-    notice = stored_data_notice(lang, services.settings.retention_days)
-    outcome.replies = [Reply(f"{r.text} {notice}", r.buttons) if r.text == welcome else r
-                       for r in outcome.replies]
-    return outcome
+class EngineLike(Protocol):
+    async def handle(self, session: AsyncSession, incoming: Incoming) -> Outcome: ...
 
 
-async def converse(incoming: Incoming, *, services: Services, session: AsyncSession,
+@dataclass(frozen=True)
+class Dialogue:
+    """What the person's journeys need from the rest of the system; the dispatcher hands it
+    to every handler as `dialogue` (built in `bot.composition`)."""
+
+    engine: EngineLike
+    handoff: HandoffPort
+    catalogs: Catalogs
+    default_lang: Lang
+    retention_days: int
+
+    def with_privacy(self, outcome: Outcome) -> Outcome:
+        """/start (and a first contact) says in one paragraph what is stored, for how long,
+        and how to delete it: the engine's welcome plus one sentence."""
+        lang = outcome.lang or self.default_lang
+        welcome = engine_render.welcome(self.catalogs[lang]).text
+        notice = stored_data_notice(lang, self.retention_days)
+        outcome.replies = [Reply(f"{r.text} {notice}", r.buttons) if r.text == welcome else r
+                           for r in outcome.replies]
+        return outcome
+
+
+async def converse(incoming: Incoming, *, dialogue: Dialogue, session: AsyncSession,
                    responder: Responder, chat_id: int, forum: CaseMirror | None = None) -> Outcome:
     """Engine in, replies out (after the commit); mirrored to the operators' forum when a
     human owns the conversation."""
-    outcome = await services.engine.handle(session, incoming)
+    outcome = await dialogue.engine.handle(session, incoming)
     if outcome.relayed_to_case is not None:
         if incoming.kind == "media" and incoming.meta.get("file_id"):
             # Operators open it from the console through the bot (bot.telegram.files).
@@ -58,10 +75,10 @@ async def converse(incoming: Incoming, *, services: Services, session: AsyncSess
             case_id = outcome.relayed_to_case
             responder.after_flush.append(lambda: forum.mirror(case_id, chat_id, incoming))
         return outcome
-    responder.outcome(chat_id, _with_privacy(outcome, services))
+    responder.outcome(chat_id, dialogue.with_privacy(outcome))
     if outcome.handoff_requested and forum is not None:
         user = await repo.get_user(session, transport=TRANSPORT, external_id=incoming.external_id)
-        case_id_or_none = None if user is None else await services.handoff.open_case_id(session, user=user)
+        case_id_or_none = None if user is None else await dialogue.handoff.open_case_id(session, user=user)
         if case_id_or_none is not None:
             opened = case_id_or_none
             responder.after_flush.append(lambda: forum.case_opened(opened, chat_id))

@@ -1,24 +1,26 @@
-"""Build the Telegram side from the services: bot, dispatcher with its middlewares and
-routers, the operators' forum, and the hotline's Telegram sender and notifier."""
+"""The Telegram parts: the bot with its delivery middleware, the dispatcher, the FSM storage,
+the error handler and the case card. `bot.composition.build_telegram` puts them together
+with the services (and connects the forum and the sender to the hotline)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
-from aiogram import Bot, Dispatcher
+from aiogram import BaseMiddleware, Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import ErrorEvent
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Services
 from bot.i18n import Catalogs
 from bot.settings import TelegramSettings
 from bot.telegram.delivery import DeliveryMiddleware
@@ -30,8 +32,9 @@ from bot.telegram.middlewares import (
     LangMemo,
     PersonMiddleware,
 )
-from bot.telegram.routers import get_routers
 from bot.telegram.sender import TelegramSender
+from hotline_router.models import Case
+from nlu.languages import Lang
 
 log = structlog.get_logger(__name__)
 APOLOGY = ("Кечирасиз, хатогӣ рӯй дод. Лутфан боз кӯшиш кунед.\n"
@@ -60,18 +63,16 @@ class TelegramApp:
     sender: TelegramSender
     flood: FloodControlMiddleware
     i18n: Catalogs  # the one i18n stack (bot.i18n), for setMyCommands
-    redis: Any | None = None
+    redis: Redis | None = None
 
     @property
     def delivery(self) -> DeliveryMiddleware:
         return next(m for m in self.bot.session.middleware if isinstance(m, DeliveryMiddleware))
 
 
-async def _describe_case(services: Services, case_id: int) -> str:
+async def describe_case(sessions: async_sessionmaker[AsyncSession], case_id: int) -> str:
     """The card at the top of a case's topic: level, language, indicators; no message text."""
-    from hotline_router.models import Case
-
-    async with services.sessions() as session:
+    async with sessions() as session:
         case = await session.get(Case, case_id)
     if case is None:
         return f"Case #{case_id}"
@@ -93,56 +94,40 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
     return True
 
 
-def build_dispatcher(services: Services, *, i18n: Catalogs, limiter: FloodLimiter, operators: OperatorsChat,
-                     forum: ForumRelay | None, redis: Any | None) -> tuple[Dispatcher, FloodControlMiddleware]:
-    if redis is not None:
-        prefix = f"{services.settings.redis.key_prefix}:fsm"
-        storage: Any = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=prefix, with_bot_id=True))
-        isolation: Any = storage.create_isolation()
-    else:
-        storage, isolation = MemoryStorage(), SimpleEventIsolation()
-    # Event isolation: one person's updates are handled one at a time, in order.
-    dp = Dispatcher(storage=storage, events_isolation=isolation)
-    operations = None
-    if services.hotline is not None:
-        from hotline_router.operations import Operations
+def fsm_storage(redis: Redis | None, *, key_prefix: str) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Conversation state and per-person event isolation: in Redis when configured (several
+    processes behind one webhook), else in memory."""
+    if redis is None:
+        return MemoryStorage(), SimpleEventIsolation()
+    storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=f"{key_prefix}:fsm", with_bot_id=True))
+    return storage, storage.create_isolation()
 
-        operations = Operations(services.hotline)
-    dp["services"], dp["forum"], dp["operations"] = services, forum, operations
-    # Flood control before any database work; on SQLite the sessions gate their own writes.
-    langs, default_lang = LangMemo(), services.settings.default_lang
-    flood = FloodControlMiddleware(limiter, catalogs=i18n, default_lang=default_lang, langs=langs)
-    for mw in (flood, DbSessionMiddleware(services.sessions), PersonMiddleware(i18n, default_lang, langs)):
+
+def flood_limiter(settings: TelegramSettings, redis: Redis | None, *, key_prefix: str) -> FloodLimiter:
+    """Per-person token buckets: shared in Redis when configured, else in this process."""
+    if redis is None:
+        return MemoryFloodLimiter(burst=settings.flood_burst, per_minute=settings.flood_per_minute)
+    return RedisFloodLimiter(redis, burst=settings.flood_burst, per_minute=settings.flood_per_minute,
+                             prefix=f"{key_prefix}:flood")
+
+
+def update_middlewares(limiter: FloodLimiter, sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs,
+                       default_lang: Lang) -> list[BaseMiddleware]:
+    """The outer middlewares in their order (see bot.telegram.middlewares): flood control
+    (no database work), the database session, the person (and their language)."""
+    langs = LangMemo()
+    return [FloodControlMiddleware(limiter, catalogs=catalogs, default_lang=default_lang, langs=langs),
+            DbSessionMiddleware(sessions), PersonMiddleware(catalogs, default_lang, langs)]
+
+
+def build_dispatcher(*, storage: tuple[BaseStorage, BaseEventIsolation], middlewares: Sequence[BaseMiddleware],
+                     routers: Sequence[Router], dependencies: Mapping[str, object]) -> Dispatcher:
+    """The dispatcher: outer middlewares in order, the error handler, the routers, and the
+    dependencies aiogram hands to each handler by parameter name (its workflow data)."""
+    # Event isolation: one person's updates are handled one at a time, in order.
+    dp = Dispatcher(storage=storage[0], events_isolation=storage[1], **dependencies)
+    for mw in middlewares:
         dp.update.outer_middleware(mw)
     dp.errors.register(on_error)
-    dp.include_routers(*get_routers(services.settings, operators))
-    return dp, flood
-
-
-def build_telegram(services: Services, *, bot: Bot | None = None, redis: Any | None = None) -> TelegramApp:
-    s = services.settings.telegram
-    bot = bot or make_bot(s)
-    i18n = services.catalogs
-    limiter: FloodLimiter = MemoryFloodLimiter(burst=s.flood_burst, per_minute=s.flood_per_minute)
-    if redis is not None:
-        limiter = RedisFloodLimiter(redis, burst=s.flood_burst, per_minute=s.flood_per_minute,
-                                    prefix=f"{services.settings.redis.key_prefix}:flood")
-    operators = OperatorsChat(s.operators_chat_id)
-    forum = None
-    if s.operators_chat_id is not None and services.hotline is not None:
-        forum = ForumRelay(bot, services.sessions, operators,
-                           describe=lambda case_id: _describe_case(services, case_id))
-        # Claims, transfers, closes and console replies show in the case's topic.
-        services.hotline.events.subscribe(forum.on_case_change)
-    dp, flood = build_dispatcher(services, i18n=i18n, limiter=limiter, operators=operators, forum=forum,
-                                 redis=redis)
-    sender = TelegramSender(bot, forum=forum, sessions=services.sessions)
-    if services.hotline is not None:
-        services.hotline.senders.register("telegram", sender)
-        chat_id = services.hotline.settings.supervisor_chat_id
-        if chat_id is not None:
-            from hotline_router.sla import ChatNotifier
-
-            services.hotline.add_notifier(ChatNotifier(sender.send_to_chat, chat_id))
-    return TelegramApp(bot=bot, dp=dp, operators=operators, forum=forum, sender=sender, flood=flood,
-                       i18n=i18n, redis=redis)
+    dp.include_routers(*routers)
+    return dp

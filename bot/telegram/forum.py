@@ -18,11 +18,12 @@ from __future__ import annotations
 import asyncio
 import html
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramMigrateToChat
+from aiogram.filters.callback_data import CallbackData
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,9 +37,24 @@ from hotline_router.readable import describe
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
-CLAIM, CLOSE, OUTCOME = "op:claim:", "op:close:", "op:out:"
 _BROKEN = ("not enough rights", "not a forum", "chat not found", "topics are disabled",
            "bot is not a member", "have no rights")
+
+
+class CaseAction(CallbackData, prefix="op"):
+    """The Claim and Close buttons of a case card: `op:claim:12`, `op:close:12`."""
+
+    action: Literal["claim", "close"]
+    case: int
+
+
+class CaseOutcome(CallbackData, prefix="op"):
+    """An outcome picked when closing, `op:out:12:0`: an index into the routing file's
+    outcomes, not the code (callback_data is limited to 64 bytes)."""
+
+    action: Literal["out"] = "out"
+    case: int
+    index: int
 
 
 class ForumUnavailable(Exception):
@@ -89,12 +105,12 @@ def topic_name(change: CaseChange) -> str | None:
 
 
 def case_buttons(case_id: int) -> list[list[Button]]:
-    return [[Button("✋ Claim", f"{CLAIM}{case_id}"), Button("✔ Close", f"{CLOSE}{case_id}")]]
+    return [[Button("✋ Claim", CaseAction(action="claim", case=case_id).pack()),
+             Button("✔ Close", CaseAction(action="close", case=case_id).pack())]]
 
 
 def outcome_buttons(case_id: int, outcomes: Sequence[str]) -> list[list[Button]]:
-    # An index, not the code: callback_data is limited to 64 bytes.
-    return [[Button(code, f"{OUTCOME}{case_id}:{i}")] for i, code in enumerate(outcomes)]
+    return [[Button(code, CaseOutcome(case=case_id, index=i).pack())] for i, code in enumerate(outcomes)]
 
 
 class ForumRelay:

@@ -11,21 +11,20 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Services
 from bot.engine.types import CHECK_NO, CHECK_YES, HANDOFF_NO, HANDOFF_YES
 from bot.telegram import incoming
-from bot.telegram.dialogue import CaseMirror, converse
+from bot.telegram.dialogue import CaseMirror, Dialogue, converse
 from bot.telegram.render import Responder
 
 
-async def on_command(message: Message, services: Services, session: AsyncSession,
+async def on_command(message: Message, dialogue: Dialogue, session: AsyncSession,
                      responder: Responder, forum: CaseMirror | None = None) -> None:
     await converse(incoming.from_command(message, incoming.command_name(message.text or "")),
-                   services=services, session=session, responder=responder,
+                   dialogue=dialogue, session=session, responder=responder,
                    chat_id=message.chat.id, forum=forum)
 
 
-async def on_offer_button(query: CallbackQuery, services: Services, session: AsyncSession,
+async def on_offer_button(query: CallbackQuery, dialogue: Dialogue, session: AsyncSession,
                           responder: Responder, forum: CaseMirror | None = None) -> None:
     responder.later(query.answer)
     if query.message is None:
@@ -35,7 +34,7 @@ async def on_offer_button(query: CallbackQuery, services: Services, session: Asy
     message_id = query.message.message_id
     responder.later(lambda: query.bot.edit_message_reply_markup(  # type: ignore[union-attr]
         chat_id=chat_id, message_id=message_id, reply_markup=None))
-    await converse(incoming.from_button(query, chat_id), services=services, session=session,
+    await converse(incoming.from_button(query, chat_id), dialogue=dialogue, session=session,
                    responder=responder, chat_id=chat_id, forum=forum)
 
 

@@ -3,27 +3,29 @@
 the console. Only members linked to a console account (`hamroh telegram link-operator`) act.
 The topic's lines about claims and closes come from the queue's events (ForumRelay.
 on_case_change), the same whether the action was taken here or in the console.
+
+The buttons' data are aiogram `CallbackData` (`CaseAction`, `CaseOutcome` in bot.telegram.forum):
+each handler receives them parsed; anything else starting with `op:` is an old button.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.telegram.forum import CLAIM, CLOSE, OUTCOME, ForumRelay, OperatorsChat, outcome_buttons
+from bot.telegram.forum import CaseAction, CaseOutcome, ForumRelay, OperatorsChat, outcome_buttons
 from bot.telegram.models import OperatorLink
 from bot.telegram.render import Responder, keyboard
+from hotline_router.models import Operator
+from hotline_router.operations import ActionError, Operations
 
 IP = "telegram"  # what the audit log shows as the origin of forum actions
 VIA = "forum"  # how the queue's events name this place (a reply typed here is not mirrored back)
+NO_LONGER_ACTIVE = "This button is no longer active."
 
 
-async def _operator(session: AsyncSession, telegram_user_id: int) -> Any | None:
-    from hotline_router.models import Operator
-
+async def _operator(session: AsyncSession, telegram_user_id: int) -> Operator | None:
     link = await session.get(OperatorLink, telegram_user_id)
     if link is None:
         return None
@@ -43,7 +45,7 @@ async def on_migrated(message: Message, forum: ForumRelay | None = None) -> None
 
 
 async def on_topic_message(message: Message, session: AsyncSession, responder: Responder,
-                           forum: ForumRelay | None = None, operations: Any | None = None) -> None:
+                           forum: ForumRelay | None = None, operations: Operations | None = None) -> None:
     # In a non-forum supergroup replies carry message_thread_id too: only real topics count.
     if forum is None or operations is None or not message.is_topic_message or message.from_user is None \
             or message.from_user.is_bot or message.message_thread_id is None:
@@ -59,8 +61,6 @@ async def on_topic_message(message: Message, session: AsyncSession, responder: R
     if not message.text:
         responder.later(lambda: message.reply("Only text is relayed to the person. Describe it in words."))
         return
-    from hotline_router.operations import ActionError
-
     try:
         await operations.reply(op, case_id, message.text, ip=IP, via=VIA)
     except ActionError as e:
@@ -68,43 +68,79 @@ async def on_topic_message(message: Message, session: AsyncSession, responder: R
         responder.later(lambda: message.reply(refused))
 
 
-async def on_action(query: CallbackQuery, session: AsyncSession, responder: Responder,
-                    forum: ForumRelay | None = None, operations: Any | None = None) -> None:
-    if forum is None or operations is None or query.message is None or not query.data:
+async def _acting(query: CallbackQuery, session: AsyncSession, responder: Responder,
+                  operations: Operations | None) -> tuple[Operations, Operator] | None:
+    """The queue and the linked operator pressing the button; None (answered) otherwise."""
+    if operations is None or query.message is None:
         responder.later(query.answer)
-        return
+        return None
     op = await _operator(session, query.from_user.id)
     if op is None:
         responder.later(lambda: query.answer(_not_linked(query.from_user.id), show_alert=True))
-        return
-    from hotline_router.operations import ActionError
+        return None
+    return operations, op
 
-    data, chat_id, message_id = query.data, query.message.chat.id, query.message.message_id
+
+def _refused(query: CallbackQuery, responder: Responder, error: ActionError) -> None:
+    refused = error.message[:200]
+    responder.later(lambda: query.answer(refused, show_alert=True))
+
+
+def _set_buttons(query: CallbackQuery, responder: Responder, markup: object) -> None:
+    assert query.message is not None
+    chat_id, message_id = query.message.chat.id, query.message.message_id
+    responder.later(lambda: query.bot.edit_message_reply_markup(  # type: ignore[union-attr]
+        chat_id=chat_id, message_id=message_id, reply_markup=markup))  # type: ignore[arg-type]
+
+
+async def on_claim(query: CallbackQuery, callback_data: CaseAction, session: AsyncSession,
+                   responder: Responder, operations: Operations | None = None) -> None:
+    acting = await _acting(query, session, responder, operations)
+    if acting is None:
+        return
+    ops, op = acting
     try:
-        if data.startswith(CLAIM):
-            case_id = int(data.removeprefix(CLAIM))
-            await operations.claim(op, case_id, ip=IP, via=VIA)
-            responder.later(lambda: query.answer("Claimed: you hold this case."))
-        elif data.startswith(CLOSE):
-            case_id = int(data.removeprefix(CLOSE))
-            outcomes = operations.h.routing.outcomes
-            responder.later(lambda: query.answer("Choose the outcome."))
-            responder.later(lambda: query.bot.edit_message_reply_markup(  # type: ignore[union-attr]
-                chat_id=chat_id, message_id=message_id, reply_markup=keyboard(outcome_buttons(case_id, outcomes))))
-        elif data.startswith(OUTCOME):
-            case_text, index = data.removeprefix(OUTCOME).split(":")
-            case_id, outcome = int(case_text), operations.h.routing.outcomes[int(index)]
-            await operations.close(op, case_id, outcome=outcome, tags=[], ip=IP, via=VIA)
-            responder.later(lambda: query.answer("Closed."))
-            responder.later(lambda: query.bot.edit_message_reply_markup(  # type: ignore[union-attr]
-                chat_id=chat_id, message_id=message_id, reply_markup=None))
-        else:
-            responder.later(lambda: query.answer("This button is no longer active."))
+        await ops.claim(op, callback_data.case, ip=IP, via=VIA)
     except ActionError as e:
-        refused = e.message[:200]  # `e` is unbound once the except block ends
-        responder.later(lambda: query.answer(refused, show_alert=True))
-    except (ValueError, IndexError):
-        responder.later(lambda: query.answer("This button is no longer active.", show_alert=True))
+        _refused(query, responder, e)
+        return
+    responder.later(lambda: query.answer("Claimed: you hold this case."))
+
+
+async def on_close(query: CallbackQuery, callback_data: CaseAction, session: AsyncSession,
+                   responder: Responder, operations: Operations | None = None) -> None:
+    """Closing asks for the outcome first: the card's buttons become the outcomes."""
+    acting = await _acting(query, session, responder, operations)
+    if acting is None:
+        return
+    ops, _op = acting
+    responder.later(lambda: query.answer("Choose the outcome."))
+    _set_buttons(query, responder, keyboard(outcome_buttons(callback_data.case, ops.h.routing.outcomes)))
+
+
+async def on_outcome(query: CallbackQuery, callback_data: CaseOutcome, session: AsyncSession,
+                     responder: Responder, operations: Operations | None = None) -> None:
+    acting = await _acting(query, session, responder, operations)
+    if acting is None:
+        return
+    ops, op = acting
+    outcomes = ops.h.routing.outcomes
+    if not 0 <= callback_data.index < len(outcomes):  # the routing file changed since
+        responder.later(lambda: query.answer(NO_LONGER_ACTIVE, show_alert=True))
+        return
+    try:
+        await ops.close(op, callback_data.case, outcome=outcomes[callback_data.index], tags=[], ip=IP, via=VIA)
+    except ActionError as e:
+        _refused(query, responder, e)
+        return
+    responder.later(lambda: query.answer("Closed."))
+    _set_buttons(query, responder, None)
+
+
+async def on_old_button(query: CallbackQuery, session: AsyncSession, responder: Responder,
+                        operations: Operations | None = None) -> None:
+    if await _acting(query, session, responder, operations) is not None:
+        responder.later(lambda: query.answer(NO_LONGER_ACTIVE))
 
 
 def router(operators: OperatorsChat) -> Router:
@@ -117,5 +153,8 @@ def router(operators: OperatorsChat) -> Router:
     r.callback_query.filter(lambda q: q.message is not None and in_ops(q.message.chat.id))
     r.message.register(on_migrated, F.migrate_to_chat_id)
     r.message.register(on_topic_message)
-    r.callback_query.register(on_action, F.data.startswith("op:"))
+    r.callback_query.register(on_claim, CaseAction.filter(F.action == "claim"))
+    r.callback_query.register(on_close, CaseAction.filter(F.action == "close"))
+    r.callback_query.register(on_outcome, CaseOutcome.filter())
+    r.callback_query.register(on_old_button, F.data.startswith("op:"))
     return r

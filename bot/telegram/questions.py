@@ -11,52 +11,52 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Services
+from bot.engine.handoff import HandoffPort
 from bot.engine.types import MENU, Button
 from bot.i18n import gettext as _
 from bot.storage import repo
 from bot.telegram import incoming
-from bot.telegram.dialogue import CaseMirror, converse
+from bot.telegram.dialogue import CaseMirror, Dialogue, converse
 from bot.telegram.middlewares import TRANSPORT
 from bot.telegram.render import Responder
 
 
-async def on_command(message: Message, services: Services, session: AsyncSession,
+async def on_command(message: Message, dialogue: Dialogue, session: AsyncSession,
                      responder: Responder, forum: CaseMirror | None = None) -> None:
     await converse(incoming.from_command(message, incoming.command_name(message.text or "")),
-                   services=services, session=session, responder=responder,
+                   dialogue=dialogue, session=session, responder=responder,
                    chat_id=message.chat.id, forum=forum)
 
 
-async def on_text(message: Message, services: Services, session: AsyncSession, responder: Responder,
+async def on_text(message: Message, dialogue: Dialogue, session: AsyncSession, responder: Responder,
                   forum: CaseMirror | None = None) -> None:
-    await converse(incoming.from_text(message), services=services, session=session,
+    await converse(incoming.from_text(message), dialogue=dialogue, session=session,
                    responder=responder, chat_id=message.chat.id, forum=forum)
 
 
-async def on_button(query: CallbackQuery, services: Services, session: AsyncSession,
+async def on_button(query: CallbackQuery, dialogue: Dialogue, session: AsyncSession,
                     responder: Responder, forum: CaseMirror | None = None) -> None:
     responder.later(query.answer)
     if query.message is None:  # an inline-mode button: there is no chat to answer in
         return
-    await converse(incoming.from_button(query, query.message.chat.id), services=services,
+    await converse(incoming.from_button(query, query.message.chat.id), dialogue=dialogue,
                    session=session, responder=responder, chat_id=query.message.chat.id, forum=forum)
 
 
-async def on_media(message: Message, services: Services, session: AsyncSession, responder: Responder,
+async def on_media(message: Message, dialogue: Dialogue, session: AsyncSession, responder: Responder,
                    forum: CaseMirror | None = None) -> None:
     """Outside a handoff the engine answers politely what the bot can read; inside one the
     operator gets it (type, caption and file_id, so the console can open it)."""
-    await converse(incoming.from_media(message), services=services, session=session,
+    await converse(incoming.from_media(message), dialogue=dialogue, session=session,
                    responder=responder, chat_id=message.chat.id, forum=forum)
 
 
-async def on_edited(message: Message, services: Services, session: AsyncSession, responder: Responder,
-                    forum: CaseMirror | None = None) -> None:
+async def on_edited(message: Message, dialogue: Dialogue, handoff: HandoffPort, session: AsyncSession,
+                    responder: Responder, forum: CaseMirror | None = None) -> None:
     """An edit reaches the operator during a handoff; otherwise the bot says it answers new
     messages only (answering an edit again would repeat or contradict an earlier answer)."""
     user = await repo.get_user(session, transport=TRANSPORT, external_id=str(message.chat.id))
-    case_id = None if user is None else await services.handoff.open_case_id(session, user=user)
+    case_id = None if user is None else await handoff.open_case_id(session, user=user)
     if case_id is None:
         responder.text(message.chat.id, _("I only read new messages, not edited ones. Please "
                                           "send your corrected question as a new message."),
@@ -64,7 +64,7 @@ async def on_edited(message: Message, services: Services, session: AsyncSession,
         return
     inc = incoming.from_media(message) if message.content_type != ContentType.TEXT else incoming.from_text(message)
     inc.meta["edited"] = True
-    await converse(inc, services=services, session=session, responder=responder,
+    await converse(inc, dialogue=dialogue, session=session, responder=responder,
                    chat_id=message.chat.id, forum=forum)
 
 

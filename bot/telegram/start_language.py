@@ -7,35 +7,35 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Services
+from bot.engine.handoff import HandoffPort
 from bot.engine.types import LANG_PREFIX, Button
 from bot.i18n import gettext as _
 from bot.telegram import incoming, privacy
-from bot.telegram.dialogue import CaseMirror, converse, stored_data_notice
+from bot.telegram.dialogue import CaseMirror, Dialogue, converse, stored_data_notice
 from bot.telegram.render import Responder
 from nlu.languages import Lang
 
 FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
 
 
-async def on_start(message: Message, services: Services, session: AsyncSession, responder: Responder,
+async def on_start(message: Message, dialogue: Dialogue, session: AsyncSession, responder: Responder,
                    forum: CaseMirror | None = None) -> None:
-    await converse(incoming.from_command(message, "start"), services=services, session=session,
+    await converse(incoming.from_command(message, "start"), dialogue=dialogue, session=session,
                    responder=responder, chat_id=message.chat.id, forum=forum)
 
 
-async def on_language(message: Message, services: Services, session: AsyncSession,
+async def on_language(message: Message, dialogue: Dialogue, session: AsyncSession,
                       responder: Responder, forum: CaseMirror | None = None) -> None:
-    await converse(incoming.from_command(message, "language"), services=services, session=session,
+    await converse(incoming.from_command(message, "language"), dialogue=dialogue, session=session,
                    responder=responder, chat_id=message.chat.id, forum=forum)
 
 
-async def on_lang_button(query: CallbackQuery, services: Services, session: AsyncSession,
+async def on_lang_button(query: CallbackQuery, dialogue: Dialogue, session: AsyncSession,
                          responder: Responder, forum: CaseMirror | None = None) -> None:
     responder.later(query.answer)
     if query.message is None:
         return
-    await converse(incoming.from_button(query, query.message.chat.id), services=services,
+    await converse(incoming.from_button(query, query.message.chat.id), dialogue=dialogue,
                    session=session, responder=responder, chat_id=query.message.chat.id, forum=forum)
 
 
@@ -53,8 +53,8 @@ def privacy_text(lang: Lang, days: int) -> str:
     ])
 
 
-async def on_privacy(message: Message, services: Services, responder: Responder, user_lang: Lang) -> None:
-    responder.text(message.chat.id, privacy_text(user_lang, services.settings.retention_days))
+async def on_privacy(message: Message, retention_days: int, responder: Responder, user_lang: Lang) -> None:
+    responder.text(message.chat.id, privacy_text(user_lang, retention_days))
 
 
 async def on_forget(message: Message, responder: Responder) -> None:
@@ -64,7 +64,7 @@ async def on_forget(message: Message, responder: Responder) -> None:
         [[Button(_("Yes, delete everything"), FORGET_YES), Button(_("No, keep it"), FORGET_NO)]])
 
 
-async def on_forget_button(query: CallbackQuery, services: Services, session: AsyncSession,
+async def on_forget_button(query: CallbackQuery, handoff: HandoffPort, session: AsyncSession,
                            responder: Responder, forum: object | None = None) -> None:
     responder.later(query.answer)
     if query.message is None:
@@ -73,7 +73,7 @@ async def on_forget_button(query: CallbackQuery, services: Services, session: As
     if query.data != FORGET_YES:
         responder.edit(chat_id, message_id, _("All right, nothing was deleted."))
         return
-    done = await privacy.forget(session, handoff=services.handoff, external_id=str(chat_id))
+    done = await privacy.forget(session, handoff=handoff, external_id=str(chat_id))
     responder.edit(chat_id, message_id, _("Done: everything I stored about you is deleted. If you "
                                           "write again, I will start from the beginning.")
                    if done.existed else _("There is nothing stored about you."))

@@ -19,9 +19,9 @@ import jinja2
 import structlog
 from aiohttp import web
 
-from hotline_router import auth, operators, readable
+from hotline_router import auth, operators
 from hotline_router.config import HotlineSettings
-from hotline_router.console import login, views
+from hotline_router.console import casepage, i18n, labels, login, views
 from hotline_router.console.client import TrustedProxies
 from hotline_router.console.keys import (
     CLIENT_IP,
@@ -35,7 +35,9 @@ from hotline_router.console.keys import (
     ConsoleConfig,
 )
 from hotline_router.console.throttle import LoginThrottle, Policy
+from hotline_router.models import Operator
 from hotline_router.operations import Operations
+from hotline_router.routing import Routing
 from hotline_router.service import Hotline
 
 log = structlog.get_logger(__name__)
@@ -85,6 +87,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         if op is not None:
             operators.touch(op, now)
     request[OPERATOR], request[TOKEN] = op, token
+    i18n.CURRENT.set(request_ui(request, hotline.routing, op))
     if request.path.startswith(PUBLIC):
         return await handler(request)
     if op is None or token is None:
@@ -96,13 +99,13 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
             form = await request.post()
         except web.HTTPRequestEntityTooLarge:
             # Over the form size limit: nothing was read, so say how to get the text back.
-            return await views.error_page(request, 413, "The form is too large and was not sent. "
-                                                        "Use your browser's Back button: your text "
-                                                        "is still in the box; shorten it and send again.")
+            return await views.error_page(request, 413, i18n.tr(
+                "The form is too large and was not sent. Use your browser's Back button: your "
+                "text is still in the box; shorten it and send again."))
         submitted = form.get("csrf_token")
         if not request.app[KEYS].csrf_ok(token, submitted if isinstance(submitted, str) else None):
-            return await views.error_page(request, 403, "The form has expired or did not come "
-                                                        "from the console (CSRF check). Reload the page.")
+            return await views.error_page(request, 403, i18n.tr(
+                "The form has expired or did not come from the console (CSRF check). Reload the page."))
     return await handler(request)
 
 
@@ -110,11 +113,28 @@ def new_login_csrf() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _minutes(value: dt.datetime | None, now: dt.datetime) -> str:
-    if value is None:
-        return ""
-    minutes = int((now - value).total_seconds() // 60)
-    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
+def request_ui(request: web.Request, routing: Routing, op: Operator | None) -> i18n.Ui:
+    """The operator's language (else the login page's cookie, else Russian) and the time zone
+    of their first team (else of the fallback team) in routing.yaml."""
+    locale = i18n.pick(op.locale if op else None, request.cookies.get(i18n.LOCALE_COOKIE))
+    team = routing.team(op.teams[0] if op is not None and op.teams else routing.fallback)
+    return i18n.Ui(locale, team.tz())
+
+
+def _setup_templates(app: web.Application, clock: Callable[[], dt.datetime]) -> jinja2.Environment:
+    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
+                               autoescape=True, undefined=jinja2.StrictUndefined,
+                               extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda s: i18n.catalogs()[i18n.ui().locale].gettext(s),
+        lambda s, p, n: i18n.catalogs()[i18n.ui().locale].ngettext(s, p, n), newstyle=True)
+    env.filters["waited"] = lambda value: i18n.ui().waited(value, clock())
+    env.filters["when"] = lambda value: i18n.ui().when(value)
+    env.filters["hhmm"] = lambda value: i18n.ui().time(value)
+    env.filters["full"] = lambda value: i18n.ui().full(value)
+    env.filters["num"] = lambda value: i18n.ui().num(value)
+    env.globals.update(L=labels, locales=i18n.LOCALE_NAMES, ui=i18n.ui)
+    return env
 
 
 def console_secret(settings: HotlineSettings) -> bytes | None:
@@ -142,13 +162,10 @@ def make_app(hotline: Hotline, console: ConsoleSettingsLike, *, keys: auth.Keys 
     app[PROXIES] = TrustedProxies(settings.trusted_proxies)
     app[SETTINGS] = ConsoleConfig(cookie=COOKIE, login_csrf_cookie=LOGIN_CSRF_COOKIE,
                                   cookie_secure=console.cookie_secure, session_ttl_s=console.session_ttl_s)
-    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
-                               autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters["waited"] = lambda value: _minutes(value, hotline.clock())
-    env.filters["hhmm"] = lambda value: value.strftime("%d.%m %H:%M UTC") if value else ""
-    env.globals["readable"] = readable.describe
+    env = _setup_templates(app, hotline.clock)
     login.add_routes(app)
     views.add_routes(app)
+    casepage.add_routes(app)
     static = app.router.add_static("/console/static/", HERE / "static", append_version=True,
                                    name="static")
     env.globals["asset"] = lambda name: str(static.url_for(filename=name))

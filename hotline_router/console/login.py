@@ -11,6 +11,7 @@ from aiohttp import web
 
 from hotline_router import auth, operators
 from hotline_router.console.client import throttle_key
+from hotline_router.console.i18n import LOCALE_COOKIE, LOCALES, tr
 from hotline_router.console.keys import KEYS, SETTINGS, THROTTLE, TOKEN
 from hotline_router.console.throttle import Throttled
 from hotline_router.console.views import client_ip, context, current, ops_of
@@ -30,7 +31,13 @@ async def login_form(request: web.Request, *, error: str = "", status: int = 200
     return response
 
 
-async def login_get(request: web.Request) -> web.Response:
+async def login_get(request: web.Request) -> web.StreamResponse:
+    lang = request.query.get("lang")
+    if lang in LOCALES:  # the language links of the login page: kept in a cookie
+        response = web.HTTPSeeOther("/console/login")
+        response.set_cookie(LOCALE_COOKIE, lang, max_age=365 * 86400, samesite="Strict",
+                            path="/console", httponly=True)
+        raise response
     return await login_form(request)
 
 
@@ -39,7 +46,7 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     expected = request.cookies.get(cfg.login_csrf_cookie)
     if not expected or not secrets.compare_digest(expected, str(form.get("csrf_token", ""))):
-        return await login_form(request, error="The form has expired. Please try again.", status=403)
+        return await login_form(request, error=tr("The form has expired. Please try again."), status=403)
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))[:1024]
     ip = client_ip(request)
@@ -64,8 +71,11 @@ async def login_post(request: web.Request) -> web.StreamResponse:
             token = await auth.start_session(session, request.app[KEYS], op,
                                              ttl_s=cfg.session_ttl_s, now=ops.h.clock())
             auth.audit(session, operator=op, action="login", now=ops.h.clock(), ip=ip)
+            chosen = request.cookies.get(LOCALE_COOKIE)
+            if op.locale is None and chosen in LOCALES:  # chosen on the login page: kept
+                op.locale = chosen
     if op is None:
-        return await login_form(request, error="Wrong user name or password.", status=401)
+        return await login_form(request, error=tr("Wrong user name or password."), status=401)
     throttle.succeeded(ticket)
     response = web.HTTPSeeOther("/console/")
     response.set_cookie(cfg.cookie, token, httponly=True, samesite="Strict", secure=cfg.cookie_secure,
@@ -84,8 +94,8 @@ async def _refused(request: web.Request, username: str, ip: str, status: int, re
             auth.audit(session, operator=None, username=username, action="login_blocked",
                        now=ops.h.clock(), ip=ip, reason=reason)
     wait = max(1, math.ceil(retry_after_s))
-    message = (f"Too many attempts. Wait {wait} seconds and try again." if status == 429 else
-               "The console is busy. Try again in a few seconds.")
+    message = (tr("Too many attempts. Wait %(n)s seconds and try again.", n=wait) if status == 429
+               else tr("The console is busy. Try again in a few seconds."))
     response = await login_form(request, error=message, status=status)
     response.headers["Retry-After"] = str(wait)
     return response

@@ -1,5 +1,5 @@
 """Console pages. Handlers only read the request, call `Operations` and render; rules live in
-hotline_router.operations, figures in hotline_router.stats."""
+hotline_router.operations, figures in hotline_router.stats. The case page is in casepage.py."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from hotline_router import auth, queue, stats
-from hotline_router.console.attachments import pair
-from hotline_router.console.keys import ATTACHMENTS, CLIENT_IP, KEYS, OPERATOR, OPS, TOKEN
+from hotline_router import audit, auth, queue, stats
+from hotline_router.console.i18n import LOCALE_COOKIE, LOCALES, operation_message, tr, ui
+from hotline_router.console.keys import CLIENT_IP, KEYS, OPERATOR, OPS, TOKEN
 from hotline_router.models import Operator
-from hotline_router.operations import ActionError, CaseView, Operations
+from hotline_router.operations import ActionError, Operations
 
 
 def ops_of(request: web.Request) -> Operations:
@@ -33,30 +33,37 @@ def client_ip(request: web.Request) -> str:
 def context(request: web.Request, **extra: Any) -> dict[str, Any]:
     token = request.get(TOKEN)
     return {"operator": request.get(OPERATOR), "now": ops_of(request).h.clock(),
-            "csrf": request.app[KEYS].csrf(token) if token else "", **extra}
+            "csrf": request.app[KEYS].csrf(token) if token else "", "locale": ui().locale,
+            "path": request.path_qs, **extra}
 
 
 MAX_ID = 2**31 - 1  # the ids are 32-bit INTEGER columns (SQLite would overflow at 2**63)
 
 
-def _id(request: web.Request, name: str) -> int:
-    """An id from the URL; anything that cannot be a row's id is 404, never a database error."""
-    raw = request.match_info.get(name, "")
+def parse_id(raw: str) -> int | None:
+    """An id typed or sent by a browser; None when it cannot be a row's id."""
+    raw = raw.strip()
     if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
-        raise web.HTTPNotFound()
+        return None
     value = int(raw)
-    if not 1 <= value <= MAX_ID:
+    return value if 1 <= value <= MAX_ID else None
+
+
+def url_id(request: web.Request, name: str) -> int:
+    """An id from the URL; anything that cannot be a row's id is 404, never a database error."""
+    value = parse_id(request.match_info.get(name, ""))
+    if value is None:
         raise web.HTTPNotFound()
     return value
-
-
-def _case_id(request: web.Request) -> int:
-    return _id(request, "case_id")
 
 
 async def error_page(request: web.Request, status: int, message: str) -> web.Response:
     return aiohttp_jinja2.render_template("error.html", request, context(request, message=message),
                                           status=status)
+
+
+async def action_error(request: web.Request, exc: ActionError) -> web.Response:
+    return await error_page(request, exc.status, operation_message(exc.message))
 
 
 # -- queue ---------------------------------------------------------------------------------------
@@ -83,97 +90,37 @@ async def claim_next(request: web.Request) -> web.StreamResponse:
     try:
         case_id = await ops_of(request).claim_next(current(request), ip=client_ip(request))
     except ActionError as exc:
-        return await error_page(request, exc.status, exc.message)
+        return await action_error(request, exc)
     if case_id is None:
-        return await error_page(request, 409, "Nothing is waiting in your queues.")
+        return await error_page(request, 409, tr("Nothing is waiting in your queues."))
     raise web.HTTPSeeOther(f"/console/cases/{case_id}")
 
 
-# -- one case ------------------------------------------------------------------------------------
+# -- the operator's language ---------------------------------------------------------------------
 
 
-async def _case_context(request: web.Request, view: CaseView, **extra: Any) -> dict[str, Any]:
-    """What the case page and its live conversation part need, files included."""
-    source = request.app.get(ATTACHMENTS)
-    files, files_url = {}, None
-    if source is not None:
-        async with ops_of(request).h.sessions() as session:
-            files = pair(view.messages, await source.attachments(session, view.case.id))
-        files_url = source.index_url(view.case.id)
-    return context(request, v=view, c=view.case, files=files, files_url=files_url, **extra)
+def _back(request: web.Request, target: str) -> str:
+    """Only a path of the console itself (never another site)."""
+    return target if target.startswith("/console") and "//" not in target else "/console/"
 
 
-async def _render_case(request: web.Request, view: CaseView, *, status: int = 200, draft: str = "",
-                       reply_error: str = "") -> web.Response:
-    ops = ops_of(request)
-    page = await _case_context(
-        request, view, teams=ops.h.routing.teams, outcomes=ops.h.routing.outcomes,
-        tags=ops.h.routing.tags, max_reply=ops.h.settings.max_reply_chars, draft=draft,
-        reply_error=reply_error)
-    return aiohttp_jinja2.render_template("case.html", request, page, status=status)
-
-
-async def case_page(request: web.Request) -> web.Response:
-    try:
-        view = await ops_of(request).view(current(request), _case_id(request), ip=client_ip(request))
-    except ActionError as exc:
-        return await error_page(request, exc.status, exc.message)
-    return await _render_case(request, view)
-
-
-async def case_conversation(request: web.Request) -> web.Response:
-    try:
-        view = await ops_of(request).view(current(request), _case_id(request), ip=client_ip(request), audited=False)
-    except ActionError as exc:
-        raise web.HTTPForbidden(text=exc.message) from exc
-    return aiohttp_jinja2.render_template("_conversation.html", request,
-                                          await _case_context(request, view))
-
-
-async def reply_refused(request: web.Request, case_id: int, text: str, exc: ActionError) -> web.Response:
-    """A refused reply (too long, not claimed...) never loses what the operator typed: the case
-    page comes back with the text in the box and the reason above it."""
-    if exc.status in (403, 404):  # not a case this operator may see: nothing to show it on
-        return await error_page(request, exc.status, exc.message)
-    try:
-        view = await ops_of(request).view(current(request), case_id, ip=client_ip(request), audited=False)
-    except ActionError:
-        return await error_page(request, exc.status, exc.message)
-    return await _render_case(request, view, status=exc.status, draft=text, reply_error=exc.message)
-
-
-async def case_action(request: web.Request) -> web.StreamResponse:
-    ops, op, ip = ops_of(request), current(request), client_ip(request)
-    case_id, action = _case_id(request), request.match_info["action"]
+async def set_language(request: web.Request) -> web.StreamResponse:
+    """Logged in: remembered on the account. The login page sets only a cookie (GET ?lang=)."""
     form = await request.post()
-    field = lambda name: str(form.get(name, ""))  # noqa: E731
-    try:
-        if action == "claim":
-            await ops.claim(op, case_id, ip=ip)
-        elif action == "reply":
-            try:
-                await ops.reply(op, case_id, field("text"), ip=ip)
-            except ActionError as exc:
-                return await reply_refused(request, case_id, field("text"), exc)
-        elif action == "note":
-            await ops.note(op, case_id, field("text"), ip=ip)
-        elif action == "transfer":
-            target = field("target")
-            kind, _, name = target.partition(":")
-            await ops.transfer(op, case_id, ip=ip, team=name if kind == "team" else None,
-                               operator=name if kind == "operator" else None)
-        elif action == "close":
-            tags = [str(t) for t in form.getall("tags", [])]
-            await ops.close(op, case_id, outcome=field("outcome"), tags=tags, ip=ip)
-        elif action == "reopen":
-            await ops.reopen(op, case_id, ip=ip)
-        else:
-            raise web.HTTPNotFound()
-    except ActionError as exc:
-        return await error_page(request, exc.status, exc.message)
-    if action == "transfer" and not op.is_supervisor:
-        raise web.HTTPSeeOther("/console/")  # the case is no longer theirs to look at
-    raise web.HTTPSeeOther(f"/console/cases/{case_id}")
+    lang = str(form.get("lang", ""))
+    if lang not in LOCALES:
+        raise web.HTTPBadRequest(text="Unknown language.")
+    ops, op = ops_of(request), current(request)
+    async with ops.h.sessions.begin() as session:
+        row = await session.get(Operator, op.id)
+        if row is not None and row.locale != lang:
+            row.locale = lang
+            auth.audit(session, operator=op, action="set_language", now=ops.h.clock(),
+                       ip=client_ip(request), to=lang)
+    response = web.HTTPSeeOther(_back(request, str(form.get("back", ""))))
+    response.set_cookie(LOCALE_COOKIE, lang, max_age=365 * 86400, samesite="Strict",
+                        path="/console", httponly=True)
+    return response
 
 
 # -- supervisor ----------------------------------------------------------------------------------
@@ -182,7 +129,7 @@ async def case_action(request: web.Request) -> web.StreamResponse:
 def _supervisor(request: web.Request) -> Operator:
     op = current(request)
     if not op.is_supervisor:
-        raise web.HTTPForbidden(text="Supervisors only.")
+        raise web.HTTPForbidden(text=tr("Supervisors only."))
     return op
 
 
@@ -191,9 +138,24 @@ async def supervisor_page(request: web.Request) -> web.Response:
     ops = ops_of(request)
     async with ops.h.sessions() as session:
         data = await stats.overview(session, now=ops.h.clock())
-        audit_log = await auth.recent_audit(session, limit=50)
+        changes = await audit.search(session, audit.AuditFilter(kind="changes", limit=15))
     return aiohttp_jinja2.render_template("supervisor.html", request,
-                                          context(request, o=data, audit_log=audit_log))
+                                          context(request, o=data, audit_log=changes))
+
+
+async def audit_page(request: web.Request) -> web.Response:
+    """The audit log: changes, views or both, by action, operator and case."""
+    _supervisor(request)
+    q = request.query
+    kind = q.get("kind", "changes")
+    flt = audit.AuditFilter(kind=kind if kind in audit.KINDS else "changes",
+                            action=q.get("action", "")[:32], username=q.get("operator", "")[:64],
+                            case_id=parse_id(q.get("case", "")))
+    async with ops_of(request).h.sessions() as session:
+        rows = await audit.search(session, flt)
+        actions, names = await audit.actions(session), await audit.usernames(session)
+    return aiohttp_jinja2.render_template("audit.html", request, context(
+        request, rows=rows, f=flt, actions=actions, names=names, case_text=q.get("case", "")[:10]))
 
 
 async def export_csv(request: web.Request) -> web.Response:
@@ -209,9 +171,9 @@ async def export_csv(request: web.Request) -> web.Response:
 
 async def ack_alert(request: web.Request) -> web.StreamResponse:
     try:
-        await ops_of(request).ack_alert(current(request), _id(request, "alert_id"), ip=client_ip(request))
+        await ops_of(request).ack_alert(current(request), url_id(request, "alert_id"), ip=client_ip(request))
     except ActionError as exc:
-        return await error_page(request, exc.status, exc.message)
+        return await action_error(request, exc)
     raise web.HTTPSeeOther("/console/supervisor")
 
 
@@ -226,9 +188,8 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/", root)
     r.add_get("/console/live", queue_live)
     r.add_post("/console/claim-next", claim_next)
-    r.add_get(r"/console/cases/{case_id:\d+}", case_page)
-    r.add_get(r"/console/cases/{case_id:\d+}/conversation", case_conversation)
-    r.add_post(r"/console/cases/{case_id:\d+}/{action:[a-z]+}", case_action)
+    r.add_post("/console/language", set_language)
     r.add_get("/console/supervisor", supervisor_page)
+    r.add_get("/console/supervisor/audit", audit_page)
     r.add_get("/console/supervisor/export.csv", export_csv)
     r.add_post(r"/console/alerts/{alert_id:\d+}/ack", ack_alert)

@@ -198,17 +198,14 @@ class SituationModel:
             return SituationScore(0.0, RiskLevel.NONE, Indicator.INTIMIDATION_THREATS, ())
         col = list(self.danger.classes).index("danger")
         blocks = self.danger.blocks
-        if len(parts) == 1:
-            scored = [(float(self.danger.proba(parts[0])[col]), parts[0])]
-        else:
-            # Each sentence is analysed once; the whole message's counts are their sum (the
-            # word-pair block differs only by the pairs across sentence ends).
-            per_sentence = [[b.counts(seg) for b in blocks] for seg in parts[1:]]
-            whole = [sum((c[k] for c in per_sentence), Counter()) for k in range(len(blocks))]
-            scored = [(float(self.danger.proba_counts(whole)[col]), parts[0])]
-            scored += [(float(self.danger.proba_counts(c)[col]), seg)
-                       for c, seg in zip(per_sentence, parts[1:], strict=True)]
-        p, prepared = max(scored, key=lambda ps: ps[0])
+        # Each sentence is analysed once; the whole message's counts are their sum (the
+        # word-pair block differs only by the pairs across sentence ends).
+        per_part = [[b.counts(seg) for b in blocks] for seg in parts[1:] or parts]
+        if len(parts) > 1:
+            per_part.insert(0, [sum((c[k] for c in per_part), Counter()) for k in range(len(blocks))])
+        rows = [self.danger.row(c) for c in per_part]
+        p, best = max((float(self.danger.proba_row(r)[col]), i) for i, r in enumerate(rows))
+        prepared = parts[best]
         th = self.thresholds
         level = RiskLevel.HIGH if p >= th.high else RiskLevel.ELEVATED if p >= th.elevated else RiskLevel.NONE
         if level == RiskLevel.NONE:  # which indicator, and why, only when it matters
@@ -217,20 +214,19 @@ class SituationModel:
         order = np.argsort(-ind)
         indicator = Indicator(self.indicator.classes[int(order[0])])
         also = tuple(Indicator(self.indicator.classes[int(i)]) for i in order[1:2] if ind[i] >= SECOND_INDICATOR)
-        return SituationScore(p, level, indicator, self.explain(text, prepared), also)
+        return SituationScore(p, level, indicator, self.explain(text, rows[best]), also)
 
-    def explain(self, text: str, prepared: str | None = None) -> tuple[str, ...]:
-        """The person's words that pushed most towards danger, strongest first."""
-        prepared = prepare(text) if prepared is None else prepared
+    def explain(self, text: str, row: tuple[list[int], list[float]] | None = None) -> tuple[str, ...]:
+        """The person's words that pushed most towards danger, strongest first (`row`: the
+        danger model's feature row of the text or the sentence that scored highest)."""
+        if row is None:
+            row = self.danger.row([b.counts(prepare(text)) for b in self.danger.blocks])
         sign = 1.0 if self.danger.classes[-1] == "danger" else -1.0
         weights = self.danger.weights[:, 0] * sign
-        contribution: dict[str, float] = {}
-        for k, block in enumerate(self.danger.blocks):
-            cols, vals = block.features(prepared)
-            value = dict(zip(cols, vals, strict=True))
-            for word in set(prepared.split()):
-                total = sum(value[c] * weights[c] for c in self._word_columns(k, word) if c in value)
-                contribution[word] = contribution.get(word, 0.0) + total
+        value = dict(zip(*row, strict=True))
+        words = set(normalize(text[:MAX_CHARS]).split())
+        contribution = {w: sum(value[c] * weights[c] for k in range(len(self.danger.blocks))
+                               for c in self._word_columns(k, w) if c in value) for w in words}
         # Short function words ("не", "мне", "ки") carry weight only with their neighbours:
         # an operator learns more from the content words around them.
         best = sorted((w for w, c in contribution.items() if c > 0 and len(w) >= _MIN_SHOWN),
@@ -244,7 +240,6 @@ class SituationModel:
             if len(out) == EXPLAIN_WORDS:
                 break
         return tuple(out)
-
 
     def _word_columns(self, k: int, word: str) -> tuple[int, ...]:
         """The columns of block `k` that `word` alone produces (cached: words recur)."""
