@@ -20,7 +20,6 @@ import json
 import multiprocessing
 import resource
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from nlu.rasa_backend import RasaNLU  # noqa: E402
 from nlu.rasa_tools import latest_model, rasa_executable, serve_command  # noqa: E402
 from nlu.service import EmbeddedNLU  # noqa: E402
 from nlu.training_data import load_training_data  # noqa: E402
+from shared.stats import percentiles  # noqa: E402
 
 DATA = ROOT / "nlu" / "data"
 
@@ -56,9 +56,9 @@ def fresh_training_seconds() -> float:
     return seconds
 
 
-def percentiles(samples_ms: list[float]) -> str:
-    qs = statistics.quantiles(samples_ms, n=100)
-    return f"p50 {qs[49]:.2f} ms  p99 {qs[98]:.2f} ms  max {max(samples_ms):.2f} ms"
+def latency_line(samples_ms: list[float]) -> str:
+    p50, p99, top = percentiles(samples_ms, [50, 99, 100]) or [0.0, 0.0, 0.0]
+    return f"p50 {p50:.2f} ms  p99 {p99:.2f} ms  max {top:.2f} ms"
 
 
 def texts_for_parsing(n: int) -> list[str]:
@@ -101,7 +101,7 @@ def bench_embedded(parses: int, cv: bool) -> None:
     texts = texts_for_parsing(parses)
     asyncio.run(time_parses(nlu, texts[:200]))  # warm-up
     samples = asyncio.run(time_parses(nlu, texts))
-    print(f"  parse latency over {len(samples)} parses: {percentiles(samples)}")
+    print(f"  parse latency over {len(samples)} parses: {latency_line(samples)}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS of this process with the model loaded: {peak_mb:.0f} MB")
     if cv:
@@ -157,7 +157,7 @@ def bench_rasa(parses: int, run_cv: bool) -> None:
                 await nlu.aclose()
 
         samples = asyncio.run(run())
-        print(f"  parse latency through the adapter over {len(samples)} parses: {percentiles(samples)}")
+        print(f"  parse latency through the adapter over {len(samples)} parses: {latency_line(samples)}")
         print(f"  peak RSS of the Rasa server: {_vm_hwm_mb(proc.pid):.0f} MB")
     finally:
         proc.terminate()

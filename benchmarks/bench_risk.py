@@ -17,6 +17,7 @@ from pathlib import Path
 from nlu.risk.check import all_cases, run_case
 from nlu.risk.detector import RiskDetector
 from nlu.risk.model import RiskContext, RiskLevel
+from shared.stats import percentile
 
 
 def main() -> None:
@@ -66,8 +67,8 @@ def main() -> None:
             false_esc[case.lang] += got.level is RiskLevel.HIGH
 
     print(f"rules: {len(detector.rules)} in {len(detector.rulesets)} files, loaded in {load_ms:.0f} ms")
-    print(f"assess latency over {len(wall)} calls: wall p50 {_pct(wall, 50):.3f} ms, "
-          f"p99 {_pct(wall, 99):.3f} ms; CPU p50 {_pct(cpu, 50):.3f} ms, p99 {_pct(cpu, 99):.3f} ms")
+    print(f"assess latency over {len(wall)} calls: wall p50 {percentile(wall, 50):.3f} ms, "
+          f"p99 {percentile(wall, 99):.3f} ms; CPU p50 {percentile(cpu, 50):.3f} ms, p99 {percentile(cpu, 99):.3f} ms")
     print(f"a {len(long_text):,}-character message: {long_ms:.2f} ms")
     for lang in sorted({c.lang for c in cases}):
         n = sum(1 for c in cases if c.lang == lang)
@@ -78,11 +79,6 @@ def main() -> None:
           f"false escalations {_rate(sum(false_esc.values()), sum(none_.values()))}")
     for line in failures:
         print(line)
-
-
-def _pct(values: list[float], pct: int) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, len(ordered) * pct // 100)]
 
 
 def _rate(hit: int, total: int) -> str:

@@ -1,27 +1,34 @@
 """Telegram throughput and latency against the project's fake Bot API server.
 
-    .venv/bin/python benchmarks/bench_telegram.py [--users 150] [--rates 30,100] [--seconds 8]
-        [--pg postgresql+asyncpg://postgres@127.0.0.1:5432/test]
+    .venv/bin/python benchmarks/bench_telegram.py [--users 500] [--rates 100,200,300,400,600,800]
+        [--pg postgresql+asyncpg://postgres@127.0.0.1:5432/test] [--redis redis://127.0.0.1:6379/15]
+        [--only sqlite,pg,pair] [--profile DIR]
 
 The bot runs as `hamroh serve` in its own process (polling, embedded NLU, the console, the SLA
 watcher and reply delivery: the real service), with outgoing pacing off so that what is
 measured is how fast one process handles updates, not Telegram's 30 messages/s. Figures:
 
 - throughput: every user sends /start, a language pick, two questions in words, a topic
-  button, the menu button and /help at once; updates handled per second until the last reply;
+  button (real topics from content/topics.yaml), the menu button and /help at once;
+  updates handled per second until the last reply;
 - CPU milliseconds per update: the bot process's user+system time over that burst;
-- latency: updates offered at a steady rate (one at a time per person), p50/p99 from the
-  update being available to getUpdates to the reply's sendMessage reaching the server.
+- latency: an open-loop sweep of offered rates (benchmarks/loadgen.py: updates are sent on
+  schedule whether or not replies came), at least 2,000 updates per rate, until the bot
+  saturates; p50/p90/p99 from the update being available to the reply's sendMessage
+  reaching the server, and the knee (the highest rate answered in full with p99 <= 100 ms).
 
 SQLite first (a fresh file), then PostgreSQL in a fresh schema (a throwaway role whose
-schema of the same name comes first on its search_path); skipped when PostgreSQL is down.
+schema of the same name comes first on its search_path), then two webhook processes on that
+PostgreSQL sharing Redis (updates posted to them in turn, as a load balancer would); each is
+skipped when its server is down. `--profile DIR` records a py-spy flame graph of each bot
+process during its burst. The fake Bot API and the load generator run in this process, on
+the same machine: on a shared machine the figures move with the other load.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import os
 import random
 import socket
@@ -32,10 +39,14 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import yaml  # noqa: E402
+
+from benchmarks.loadgen import sweep  # noqa: E402
 from tests.bot.telegram.fake_bot_api import TOKEN, FakeBotAPI  # noqa: E402
 
 # The benchmark's own questions (not from any evaluation set): ordinary and risky ones.
@@ -45,7 +56,20 @@ QUESTIONS = [
     "патент чӣ тавр мегиранд", "маоши маро намедиҳанд", "patentni qanday olaman",
     "ish haqimni bermayapti", "хозяин забрал паспорт и не отдаёт", "сколько можно находиться без патента",
 ]
-TOPIC_BUTTONS = ["t:docs_patent", "t:rights_unpaid_wages", "t:docs_registration", "t:jobs_check_offer"]
+SECRET = "bench-webhook-secret"
+
+
+def topic_buttons() -> list[str]:
+    """Every answerable topic of the catalogue (not chat), as the buttons people press."""
+    topics = yaml.safe_load((ROOT / "content/topics.yaml").read_text(encoding="utf-8"))["topics"]
+    found = [f"t:{t['id']}" for t in topics if t["area"] != "chat"
+             and (ROOT / "content/ru/topics" / f"{t['id']}.yaml").exists()]
+    if not found:
+        raise SystemExit("no topics found in content/topics.yaml")
+    return found
+
+
+TOPIC_BUTTONS = topic_buttons()
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -60,12 +84,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def start_bot(api_url: str, db_url: str, workdir: Path) -> subprocess.Popen[bytes]:
+def start_bot(api_url: str, db_url: str, workdir: Path, name: str = "bot",
+              extra: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "HAMROH_TELEGRAM__TOKEN": TOKEN, "HAMROH_TELEGRAM__API_BASE": api_url,
            "HAMROH_DATABASE__URL": db_url, "HAMROH_TELEGRAM__PACE_CHAT_PER_S": "0",
            "HAMROH_TELEGRAM__PACE_GROUP_PER_MIN": "0", "HAMROH_TELEGRAM__PACE_GLOBAL_PER_S": "0",
@@ -75,9 +95,31 @@ def start_bot(api_url: str, db_url: str, workdir: Path) -> subprocess.Popen[byte
            "HAMROH_NLU__CACHE_DIR": str(ROOT / ".cache/nlu"),
            "HAMROH_HOTLINE__ROUTING_FILE": str(ROOT / "content/hotline/routing.yaml")}
     env.pop("HAMROH_REDIS__URL", None)
-    log = (workdir / "bot.log").open("wb")
+    env.update(extra or {})
+    log = (workdir / f"{name}.log").open("wb")
     return subprocess.Popen([sys.executable, "-m", "bot.cli.main", "serve"], cwd=workdir, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
+
+
+def webhook_env(port: int, redis_url: str, prefix: str) -> dict[str, str]:
+    return {"HAMROH_TELEGRAM__MODE": "webhook", "HAMROH_TELEGRAM__WEBHOOK_PORT": str(port),
+            "HAMROH_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+            "HAMROH_TELEGRAM__WEBHOOK_SECRET": SECRET, "HAMROH_REDIS__URL": redis_url,
+            "HAMROH_REDIS__KEY_PREFIX": prefix}
+
+
+class BalancedFakeAPI(FakeBotAPI):
+    """Posts each update to the next webhook in turn (a load balancer in front of N processes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.targets: list[str] = []
+        self._turn = 0
+
+    async def _deliver(self, update: dict[str, Any]) -> None:
+        url = self.targets[self._turn % len(self.targets)] if self.targets else None
+        self._turn += 1
+        self.webhook_statuses.append(await self.post_webhook(update, secret=SECRET, url=url))
 
 
 async def wait_until(check: Callable[[], bool], within: float, what: str) -> None:
@@ -92,10 +134,17 @@ def is_help(text: str) -> bool:
     return "/human" in text and "/language" in text
 
 
-async def burst(api: FakeBotAPI, pid: int, users: list[int], rng: random.Random) -> tuple[float, float, int]:
+def profile(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes]:
+    """py-spy on a running bot (same user; needs ptrace)."""
+    return subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid),
+                             "--rate", "250", "--duration", str(int(seconds)), "--output", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def burst(api: FakeBotAPI, pids: list[int], users: list[int], rng: random.Random) -> tuple[float, float, int]:
     """Every user's whole conversation at once; returns (updates/s, CPU ms/update, updates)."""
     pushed = 0
-    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    cpu0, t0 = sum(cpu_seconds(p) for p in pids), time.perf_counter()
     for uid in users:
         lang = rng.choice(["ru", "tg", "uz"])
         api.send_text(uid, "/start", lang=lang)
@@ -118,31 +167,14 @@ async def burst(api: FakeBotAPI, pid: int, users: list[int], rng: random.Random)
         return not waiting
     await wait_until(all_done, 600, "burst replies")
     last = max(c.at for c in api.calls if c.method == "sendMessage")
-    elapsed = last - t0
-    return pushed / elapsed, (cpu_seconds(pid) - cpu0) * 1000 / pushed, pushed
+    return pushed / (last - t0), (sum(cpu_seconds(p) for p in pids) - cpu0) * 1000 / pushed, pushed
 
 
-async def steady(api: FakeBotAPI, users: list[int], rate: float, seconds: float,
-                 rng: random.Random) -> list[float]:
-    """One update per person at a time, at `rate` per second: latency to the first reply."""
-    latencies: list[float] = []
-    pending: dict[int, float] = {}
-    cursor = itertools.cycle(users)
-    seen = len(api.calls)
-
-    def collect() -> None:
-        nonlocal seen
-        for call in api.calls[seen:]:
-            if call.method == "sendMessage" and call.chat_id in pending:
-                latencies.append(call.at - pending.pop(call.chat_id))
-        seen = len(api.calls)
-    started = time.perf_counter()
-    for i in range(int(rate * seconds)):
-        await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
-        collect()
-        uid = next(cursor)
-        if uid in pending:
-            continue
+def offerer(api: FakeBotAPI, users: list[int], rng: random.Random) -> Callable[[int], tuple[int, float]]:
+    """The i-th update of the sweep: people in turn; half questions in words, 30 % topic
+    buttons, 20 % the menu button."""
+    def offer(i: int) -> tuple[int, float]:
+        uid = users[i % len(users)]
         kind = rng.random()
         if kind < 0.5:
             update = api.send_text(uid, rng.choice(QUESTIONS))
@@ -150,40 +182,87 @@ async def steady(api: FakeBotAPI, users: list[int], rate: float, seconds: float,
             update = api.press(uid, rng.choice(TOPIC_BUTTONS))
         else:
             update = api.press(uid, "menu")
-        pending[uid] = api.pushed_at[update["update_id"]]
-    await wait_until(lambda: (collect(), not pending)[1], 60, "steady replies")
-    return latencies
+        return uid, api.pushed_at[update["update_id"]]
+    return offer
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def measure(label: str, api: FakeBotAPI, pids: list[int], args: argparse.Namespace) -> None:
+    rng = random.Random(7)
+    await burst(api, pids, list(range(900_000, 900_040)), rng)  # first requests, caches, connections
+    users = list(range(1_000_000, 1_000_000 + args.users))
+    spies = [profile(pid, args.profile / f"{label.split()[0].lower()}-{i}.svg", 12)
+             for i, pid in enumerate(pids)] if args.profile else []
+    rate, cpu_ms, n = await burst(api, pids, users, rng)
+    print(f"{label:<11} burst of {n} updates: {rate:6.1f} updates/s, {cpu_ms:5.2f} CPU ms per update")
+    for spy in spies:
+        spy.wait()
+    await sweep(api, offerer(api, users, rng), args.rates, print_fn=print, indent=" " * 12)
 
 
 async def run_case(label: str, db_url: str, args: argparse.Namespace) -> None:
     api = FakeBotAPI()
     await api.start()
-    rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
         proc = start_bot(api.url, db_url, Path(tmp))
         try:
             await wait_until(lambda: api.polls > 0 or proc.poll() is not None, 300, "bot start")
             if proc.poll() is not None:
                 raise RuntimeError((Path(tmp) / "bot.log").read_text()[-3000:])
-            warm = list(range(900_000, 900_020))
-            await burst(api, proc.pid, warm, rng)  # first requests, caches, connections
-            users = list(range(1_000_000, 1_000_000 + args.users))
-            rate, cpu_ms, n = await burst(api, proc.pid, users, rng)
-            print(f"{label:<11} burst of {n} updates: {rate:6.1f} updates/s, {cpu_ms:5.2f} CPU ms per update")
-            for offered in args.rates:
-                lat = await steady(api, users, offered, args.seconds, rng)
-                print(f"{'':<11} steady {offered:4.0f} updates/s: p50 {pct(lat, 0.5) * 1000:7.1f} ms, "
-                      f"p99 {pct(lat, 0.99) * 1000:7.1f} ms (n={len(lat)}), update -> reply's sendMessage")
+            await measure(label, api, [proc.pid], args)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop([proc])
             await api.stop()
 
 
-async def with_pg_schema(url: str, args: argparse.Namespace) -> None:
+async def run_pair(db_url: str, args: argparse.Namespace) -> None:
+    """Two webhook processes on one PostgreSQL, sharing Redis (FSM, event isolation, flood
+    buckets, update ids): what docs/telegram.md describes for scaling out."""
+    api = BalancedFakeAPI()
+    await api.start()
+    prefix = f"hamroh-bench-{uuid.uuid4().hex[:8]}"
+    procs: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            for i in range(2):  # one after the other: the first one migrates the schema
+                port = free_port()
+                procs.append(start_bot(api.url, db_url, Path(tmp), f"bot{i}",
+                                       webhook_env(port, args.redis, prefix)))
+                api.webhook = None
+                await wait_until(lambda: api.webhook is not None or procs[-1].poll() is not None, 300,
+                                 "webhook set")
+                if procs[-1].poll() is not None:
+                    raise RuntimeError((Path(tmp) / f"bot{i}.log").read_text()[-3000:])
+                api.targets.append(f"http://127.0.0.1:{port}/telegram/webhook")
+            await measure("2 webhooks", api, [p.pid for p in procs], args)
+        finally:
+            stop(procs)
+            await api.stop()
+            await clear_redis(args.redis, prefix)
+
+
+async def clear_redis(url: str, prefix: str) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(url)
+    try:
+        keys = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=1000)]
+        for i in range(0, len(keys), 500):
+            await redis.delete(*keys[i:i + 500])
+    finally:
+        await redis.aclose()
+
+
+async def with_pg_schema(url: str, args: argparse.Namespace, case: Callable[[str], Any]) -> None:
     """A throwaway role and its own schema: `"$user"` comes first on the default search_path."""
     import asyncpg
 
@@ -193,34 +272,51 @@ async def with_pg_schema(url: str, args: argparse.Namespace) -> None:
     try:
         await admin.execute(f'CREATE ROLE "{role}" LOGIN')
         await admin.execute(f'CREATE SCHEMA "{role}" AUTHORIZATION "{role}"')
-        user_url = url.replace("://postgres@", f"://{role}@", 1)
-        await run_case("PostgreSQL", user_url, args)
+        await case(url.replace("://postgres@", f"://{role}@", 1))
     finally:
         await admin.execute(f'DROP SCHEMA IF EXISTS "{role}" CASCADE')
         await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
         await admin.close()
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--users", type=int, default=150)
-    parser.add_argument("--rates", type=lambda v: [float(x) for x in v.split(",")], default=[30.0, 100.0],
-                        help="steady offered loads, updates per second")
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--pg", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-    args = parser.parse_args()
-    print(f"Telegram bot, one process, embedded NLU, pacing off; {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}")
-    with tempfile.TemporaryDirectory() as tmp:
-        await run_case("SQLite", f"sqlite+aiosqlite:///{tmp}/bench.db", args)
-    host_port = args.pg.split("@", 1)[-1].split("/", 1)[0]
+def reachable(url: str, default_port: int) -> bool:
+    host_port = url.split("@", 1)[-1].split("://", 1)[-1].split("/", 1)[0]
     host, _, port = host_port.partition(":")
     try:
-        socket.create_connection((host, int(port or 5432)), timeout=0.5).close()
+        socket.create_connection((host, int(port or default_port)), timeout=0.5).close()
     except OSError:
-        print("PostgreSQL   skipped: not running at", host_port)
+        return False
+    return True
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=500)
+    parser.add_argument("--rates", type=lambda v: [float(x) for x in v.split(",")],
+                        default=[100.0, 200.0, 300.0, 400.0, 600.0, 800.0],
+                        help="offered loads of the open-loop sweep, updates per second, increasing")
+    parser.add_argument("--pg", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
+    parser.add_argument("--only", type=lambda v: set(v.split(",")), default={"sqlite", "pg", "pair"})
+    parser.add_argument("--profile", type=Path, default=None, help="write py-spy flame graphs here")
+    args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    print(f"Telegram bot, embedded NLU, pacing off; {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f} before the run (other work on this machine moves the figures)")
+    if "sqlite" in args.only:
+        with tempfile.TemporaryDirectory() as tmp:
+            await run_case("SQLite", f"sqlite+aiosqlite:///{tmp}/bench.db", args)
+    if not reachable(args.pg, 5432):
+        print("PostgreSQL  skipped: not running at", args.pg)
         return
-    await with_pg_schema(args.pg, args)
+    if "pg" in args.only:
+        await with_pg_schema(args.pg, args, lambda url: run_case("PostgreSQL", url, args))
+    if "pair" in args.only:
+        if not reachable(args.redis, 6379):
+            print("2 webhooks  skipped: Redis not running at", args.redis)
+            return
+        await with_pg_schema(args.pg, args, lambda url: run_pair(url, args))
 
 
 if __name__ == "__main__":

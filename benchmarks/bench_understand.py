@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import random
 import resource
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,11 +28,12 @@ from nlu.risk.detector import RiskDetector  # noqa: E402
 from nlu.risk.situation_model import load_or_train as load_situations  # noqa: E402
 from nlu.risk.situations import situation_examples  # noqa: E402
 from nlu.service import EmbeddedNLU  # noqa: E402
+from shared.stats import percentiles  # noqa: E402
 
 
 def quantiles(samples: list[float]) -> str:
-    q = statistics.quantiles(samples, n=100, method="inclusive")
-    return f"p50 {q[49]:.3f} ms, p99 {q[98]:.3f} ms (n={len(samples)})"
+    p50, p99 = percentiles(samples, [50, 99]) or [0.0, 0.0]
+    return f"p50 {p50:.3f} ms, p99 {p99:.3f} ms (n={len(samples)})"
 
 
 def _time(nlu: EmbeddedNLU, detector: RiskDetector, texts: list[str]) -> tuple[list[float], list[float]]:

@@ -14,6 +14,10 @@ import re
 import socket
 from collections.abc import Iterator
 
+import sqlalchemy as sa
+from redis.asyncio import Redis
+from sqlalchemy.engine import make_url
+
 from bot.settings import Settings
 
 # Telegram's tokens: the bot id, a colon, 35 characters of [A-Za-z0-9_-] (checked loosely).
@@ -28,8 +32,6 @@ class StartupError(Exception):
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ***."""
     try:
-        from sqlalchemy.engine import make_url
-
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
@@ -84,9 +86,7 @@ def check_token(settings: Settings) -> None:
 
 async def check_database(url: str) -> None:
     """Connect once and run SELECT 1."""
-    import sqlalchemy as sa
-
-    from bot.storage.db import make_engine
+    from bot.storage.db import make_engine  # here: bot.storage.db imports StartupError from this module
 
     try:
         engine = make_engine(url)
@@ -105,16 +105,12 @@ async def check_database(url: str) -> None:
 
 def _password(url: str) -> str | None:
     try:
-        from sqlalchemy.engine import make_url
-
         return make_url(url).password or None
     except Exception:
         return None
 
 
 async def check_redis(url: str) -> None:
-    from redis.asyncio import Redis
-
     try:
         client = Redis.from_url(url, socket_connect_timeout=CHECK_TIMEOUT_S, socket_timeout=CHECK_TIMEOUT_S)
     except Exception as e:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,7 @@ class AuditFilter:
     case_id: int | None = None
     limit: int = 200
 
-    def query(self) -> Select[tuple[AuditEntry]]:
+    def query(self) -> Select[Any]:
         q = select(AuditEntry)
         if self.kind == "changes":
             q = q.where(AuditEntry.action.not_in(VIEW_ACTIONS))

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import click
 import yaml
@@ -14,7 +15,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nlu.config import NLUSettings
+from nlu.embedded import load_or_train
+from nlu.evaluate import embedded_predictor, evaluate, rasa_predictor
 from nlu.problems import Problem
+from nlu.rasa_tools import RasaUnavailable, latest_model, rasa_executable, serve_command
+from nlu.report import write_reports
+from nlu.risk.detector import RiskDetector
+from nlu.risk.evaluate import embedded_danger, evaluate_danger, rasa_danger, write_danger_reports
+from nlu.risk.situations import check_situations, situation_examples
+from nlu.training_data import check_training_data, load_training_data
 
 TOPICS_FILE = Path("content/topics.yaml")
 DOMAIN_FILE = Path("nlu/rasa/domain.yml")
@@ -57,15 +66,11 @@ def nlu_group() -> None:
 @click.pass_context
 def check_cmd(ctx: click.Context, topics_file: Path, data_dir: Path | None, strict: bool) -> None:
     """Check the NLU training data against the topic catalogue."""
-    from nlu.training_data import check_training_data
-
     topic_ids = load_topic_ids(topics_file)
     data_dir = data_dir or _settings(ctx).data_dir
     problems = check_training_data(data_dir, topic_ids) + domain_problems(topic_ids)
     situations_dir = _settings(ctx).situations_dir
     if situations_dir.is_dir():
-        from nlu.risk.situations import check_situations
-
         problems += check_situations(situations_dir)
     for p in problems:
         click.echo(str(p))
@@ -80,8 +85,6 @@ def check_cmd(ctx: click.Context, topics_file: Path, data_dir: Path | None, stri
 @click.pass_context
 def train_cmd(ctx: click.Context) -> None:
     """Train the embedded model now (or confirm the cache is current)."""
-    from nlu.embedded import load_or_train
-
     settings = _settings(ctx)
     model = load_or_train(settings.data_dir, settings.cache_dir)
     click.echo(
@@ -102,19 +105,12 @@ def test_cmd(ctx: click.Context, backend: str, folds: int, out_dir: Path, data_d
              part: str) -> None:
     """Cross-validate a backend per language (topics, and danger recall and false alarms on the
     situation corpus); write Markdown, JSON and PNG reports."""
-    from nlu.evaluate import embedded_predictor, evaluate, rasa_predictor
-    from nlu.report import write_reports
-    from nlu.training_data import load_training_data
-
     console = Console(stderr=True)
     data = load_training_data(data_dir or _settings(ctx).data_dir)
     if not data.examples:
         raise click.ClickException("no training examples found")
-    if backend == "rasa":
-        from nlu.rasa_tools import rasa_executable
-
-        if rasa_executable() is None:
-            raise click.ClickException(".venv-rasa not found: run nlu/rasa/setup.sh first")
+    if backend == "rasa" and rasa_executable() is None:
+        raise click.ClickException(".venv-rasa not found: run nlu/rasa/setup.sh first")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
     if part in ("all", "danger"):
@@ -136,10 +132,6 @@ def test_cmd(ctx: click.Context, backend: str, folds: int, out_dir: Path, data_d
 
 def _test_danger(ctx: click.Context, backend: str, folds: int, out_dir: Path, data_dir: Path | None,
                  console: Console, columns: tuple[Any, ...]) -> None:
-    from nlu.risk.detector import RiskDetector
-    from nlu.risk.evaluate import embedded_danger, evaluate_danger, rasa_danger, write_danger_reports
-    from nlu.risk.situations import situation_examples
-
     settings = _settings(ctx)
     items = situation_examples(settings.situations_dir, data_dir or settings.data_dir)
     if not any(s.source == "situations" for s in items):
@@ -164,10 +156,6 @@ def _test_danger(ctx: click.Context, backend: str, folds: int, out_dir: Path, da
 @click.pass_context
 def serve_rasa_cmd(ctx: click.Context, port: int | None) -> None:
     """Run the Rasa server (`rasa run --enable-api`) on 127.0.0.1 with the newest model."""
-    from urllib.parse import urlparse
-
-    from nlu.rasa_tools import RasaUnavailable, latest_model, serve_command
-
     model = latest_model()
     if model is None:
         raise click.ClickException("no model in .cache/rasa-models: run nlu/rasa/setup.sh")

@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
+from nlu import rasa_tools
 from nlu.embedded import OUT_OF_SCOPE, fit_classifier, prepare
 from nlu.languages import LANGS, Lang
 from nlu.training_data import Example
@@ -96,8 +97,6 @@ def embedded_predictor(train: Sequence[Example], texts: Sequence[str], fold: int
 
 
 def rasa_predictor(root: Path = Path()) -> Predictor:
-    from nlu import rasa_tools
-
     def predict(train: Sequence[Example], texts: Sequence[str], fold: int) -> list[Ranking]:
         with tempfile.TemporaryDirectory(prefix=f"hamroh-rasa-fold{fold}-") as tmp:
             nlu_file = Path(tmp) / "nlu.yml"

@@ -12,8 +12,13 @@ from rich.text import Text
 from bot.content.loader import LoadResult, load_content
 from bot.content.review import read_reviewed, review_problems
 from bot.content.yamlsrc import YamlError, load_yaml
+from hotline_router.console.replies import check_replies
+from hotline_router.routing import check_routing
 from nlu.languages import LANGS, Lang, content_folder
 from nlu.problems import Problem
+from nlu.risk.check import check_risk
+from nlu.risk.situations import check_situations
+from nlu.training_data import check_training_data
 
 
 def _catalogue_lines(root: Path) -> dict[str, int]:
@@ -52,11 +57,6 @@ def check_content(root: Path, *, max_age_days: int = 180, today: dt.date | None 
 
 
 def _nlu_and_risk_problems(root: Path, topic_ids: set[str]) -> list[Problem]:
-    from hotline_router.routing import check_routing
-    from nlu.risk.check import check_risk
-    from nlu.risk.situations import check_situations
-    from nlu.training_data import check_training_data
-
     data_dir = root.parent / "nlu" / "data"
     problems: list[Problem] = []
     if data_dir.is_dir() and topic_ids:
@@ -68,7 +68,6 @@ def _nlu_and_risk_problems(root: Path, topic_ids: set[str]) -> list[Problem]:
     routing = root / "hotline" / "routing.yaml"
     if routing.exists():
         problems += check_routing(routing)
-    from hotline_router.console.replies import check_replies
     problems += check_replies(root / "hotline" / "replies")
     return problems
 

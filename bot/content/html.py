@@ -103,6 +103,19 @@ def validate(text: str) -> list[HtmlIssue]:
     return issues
 
 
+def open_tags(text: str) -> list[tuple[str, str]]:
+    """The (name, full opening tag) pairs still open at the end of `text`, outermost first
+    (what a cut there must close, and the next part reopen)."""
+    stack: list[tuple[str, str]] = []
+    for m in _TAG.finditer(text):
+        closing, name = m.group(1), m.group(2).lower()
+        if not closing and not m.group(4):
+            stack.append((name, m.group(0)))
+        elif closing and stack and stack[-1][0] == name:
+            stack.pop()
+    return stack
+
+
 def plain_text(text: str) -> str:
     """The text a person sees: tags removed, entities decoded."""
     return html.unescape(_TAG.sub("", text))

@@ -11,21 +11,16 @@ import click
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.composition import database_sessions
 from bot.settings import Settings
 from bot.telegram.models import OperatorLink
+from hotline_router.models import Operator
 
 
 def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-    from bot.app import open_database
-    from bot.storage.db import make_sessionmaker
-
     async def main() -> Any:
-        db = await open_database(settings)
-        try:
-            async with make_sessionmaker(db).begin() as session:
-                return await work(session)
-        finally:
-            await db.dispose()
+        async with database_sessions(settings) as sessions, sessions.begin() as session:
+            return await work(session)
 
     return asyncio.run(main())
 
@@ -41,8 +36,6 @@ def telegram_group() -> None:
 @click.pass_obj
 def link_operator(settings: Settings, username: str, telegram_user_id: int) -> None:
     """Let TELEGRAM_USER_ID claim, close and reply in the forum as console user USERNAME."""
-    from hotline_router.models import Operator
-
     async def work(session: AsyncSession) -> str:
         op = await session.scalar(select(Operator).where(Operator.username == username))
         if op is None:
@@ -74,8 +67,6 @@ def unlink_operator(settings: Settings, telegram_user_id: int) -> None:
 @click.pass_obj
 def links(settings: Settings) -> None:
     """List the links."""
-    from hotline_router.models import Operator
-
     async def work(session: AsyncSession) -> list[tuple[int, str]]:
         rows = await session.execute(select(OperatorLink.telegram_user_id, Operator.username)
                                      .join(Operator, Operator.id == OperatorLink.operator_id))

@@ -71,6 +71,19 @@ class Pacer:
             bucket.hold(seconds)
 
 
+# aiogram parses every answer with `Response[method.__returning__]`, a pydantic generic that
+# pydantic caches only weakly: once the garbage collector has dropped it, the next request
+# builds its schema again (milliseconds each, most of the CPU of a reply under load). Held
+# here for good, one per return type (a few dozen at most).
+_RESPONSE_TYPES: dict[Any, Any] = {}
+
+
+def keep_response_type(method: TelegramMethod[Any]) -> None:
+    returning = method.__returning__
+    if returning not in _RESPONSE_TYPES:
+        _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
+
+
 def _chat_id(method: TelegramMethod[Any]) -> int | str | None:
     value = getattr(method, "chat_id", None)
     return value if isinstance(value, int | str) else None
@@ -96,6 +109,7 @@ class DeliveryMiddleware(BaseRequestMiddleware):
 
     async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
                        method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+        keep_response_type(method)
         if method.__api_method__ == GetUpdates.__api_method__:  # polling has its own backoff
             return await make_request(bot, method)
         chat_id = _chat_id(method)

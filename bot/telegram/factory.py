@@ -112,12 +112,12 @@ def flood_limiter(settings: TelegramSettings, redis: Redis | None, *, key_prefix
 
 
 def update_middlewares(limiter: FloodLimiter, sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs,
-                       default_lang: Lang) -> list[BaseMiddleware]:
+                       default_lang: Lang) -> tuple[FloodControlMiddleware, DbSessionMiddleware, PersonMiddleware]:
     """The outer middlewares in their order (see bot.telegram.middlewares): flood control
     (no database work), the database session, the person (and their language)."""
     langs = LangMemo()
-    return [FloodControlMiddleware(limiter, catalogs=catalogs, default_lang=default_lang, langs=langs),
-            DbSessionMiddleware(sessions), PersonMiddleware(catalogs, default_lang, langs)]
+    return (FloodControlMiddleware(limiter, catalogs=catalogs, default_lang=default_lang, langs=langs),
+            DbSessionMiddleware(sessions), PersonMiddleware(catalogs, default_lang, langs))
 
 
 def build_dispatcher(*, storage: tuple[BaseStorage, BaseEventIsolation], middlewares: Sequence[BaseMiddleware],
@@ -125,7 +125,8 @@ def build_dispatcher(*, storage: tuple[BaseStorage, BaseEventIsolation], middlew
     """The dispatcher: outer middlewares in order, the error handler, the routers, and the
     dependencies aiogram hands to each handler by parameter name (its workflow data)."""
     # Event isolation: one person's updates are handled one at a time, in order.
-    dp = Dispatcher(storage=storage[0], events_isolation=storage[1], **dependencies)
+    dp = Dispatcher(storage=storage[0], events_isolation=storage[1])
+    dp.workflow_data.update(dependencies)
     for mw in middlewares:
         dp.update.outer_middleware(mw)
     dp.errors.register(on_error)

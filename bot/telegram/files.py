@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -21,16 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.telegram.models import HandoffFile
 from hotline_router.console.attachments import Attachment
-from hotline_router.console.keys import ATTACHMENTS
+from hotline_router.console.keys import ATTACHMENTS, OPERATOR, OPS
+from hotline_router.console.views import parse_id
+from hotline_router.operations import ActionError
 
 MAX_BYTES = 20 * 1024 * 1024  # the Bot API serves files up to 20 MB
 BOT_KEY: web.AppKey[Bot] = web.AppKey("telegram_bot", Bot)
 
 
 async def _allowed(request: web.Request, case_id: int) -> Any:
-    from hotline_router.console.keys import OPERATOR, OPS
-    from hotline_router.operations import ActionError
-
     op = request.get(OPERATOR)  # set by the console's login middleware
     if op is None:
         raise web.HTTPUnauthorized(text="Log in first.")
@@ -43,10 +43,26 @@ async def _allowed(request: web.Request, case_id: int) -> Any:
 
 
 def _case_id(request: web.Request, key: str = "case_id") -> int:
-    try:
-        return int(request.match_info[key])
-    except ValueError as e:
-        raise web.HTTPNotFound() from e
+    found = parse_id(request.match_info[key])  # a huge id would overflow the database column
+    if found is None:
+        raise web.HTTPNotFound()
+    return found
+
+
+# Types a browser would render or run: a file a person sent is only ever downloaded.
+_ACTIVE = ("text/html", "application/xhtml", "image/svg", "text/xml", "application/xml", "text/javascript",
+           "application/javascript")
+_MIME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
+
+
+def safe_mime(declared: str | None) -> str:
+    """The content type to serve a person's file with: the sender's declared type without its
+    parameters ("text/html; charset=utf-8" made aiohttp fail with a 500), never one a browser
+    would render."""
+    mime = (declared or "").split(";", 1)[0].strip().lower()
+    if not _MIME.fullmatch(mime) or mime.startswith(_ACTIVE):
+        return "application/octet-stream"
+    return mime
 
 
 async def list_files(request: web.Request) -> web.Response:
@@ -82,8 +98,9 @@ async def open_file(request: web.Request) -> web.Response:
     except TelegramAPIError as e:
         raise web.HTTPBadGateway(text=f"Telegram refused the file: {e.message}") from e
     name = record.file_name or f"case{case_id}-{record.media_type}-{record.id}"
-    return web.Response(body=buffer.getvalue(), content_type=record.mime_type or "application/octet-stream",
-                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return web.Response(body=buffer.getvalue(), content_type=safe_mime(record.mime_type),
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+                                 "X-Content-Type-Options": "nosniff"})
 
 
 def index_url(case_id: int) -> str:

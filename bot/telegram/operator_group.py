@@ -10,8 +10,10 @@ each handler receives them parsed; anything else starting with `op:` is an old b
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import F, Router
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.telegram.forum import CaseAction, CaseOutcome, ForumRelay, OperatorsChat, outcome_buttons
@@ -68,79 +70,71 @@ async def on_topic_message(message: Message, session: AsyncSession, responder: R
         responder.later(lambda: message.reply(refused))
 
 
-async def _acting(query: CallbackQuery, session: AsyncSession, responder: Responder,
-                  operations: Operations | None) -> tuple[Operations, Operator] | None:
-    """The queue and the linked operator pressing the button; None (answered) otherwise."""
+async def _act(query: CallbackQuery, session: AsyncSession, responder: Responder, operations: Operations | None,
+               action: Callable[[Operations, Operator], Awaitable[str | None]]) -> None:
+    """Run `action` for the linked operator who pressed the button; answer the button with
+    what it returns, or with why the queue refused."""
     if operations is None or query.message is None:
         responder.later(query.answer)
-        return None
+        return
     op = await _operator(session, query.from_user.id)
     if op is None:
         responder.later(lambda: query.answer(_not_linked(query.from_user.id), show_alert=True))
-        return None
-    return operations, op
+        return
+    try:
+        answer = await action(operations, op)
+    except ActionError as e:
+        refused = e.message[:200]  # `e` is unbound once the except block ends
+        responder.later(lambda: query.answer(refused, show_alert=True))
+        return
+    responder.later(lambda: query.answer(answer, show_alert=answer == NO_LONGER_ACTIVE))
 
 
-def _refused(query: CallbackQuery, responder: Responder, error: ActionError) -> None:
-    refused = error.message[:200]
-    responder.later(lambda: query.answer(refused, show_alert=True))
-
-
-def _set_buttons(query: CallbackQuery, responder: Responder, markup: object) -> None:
+def _set_buttons(query: CallbackQuery, responder: Responder, markup: InlineKeyboardMarkup | None) -> None:
     assert query.message is not None
     chat_id, message_id = query.message.chat.id, query.message.message_id
     responder.later(lambda: query.bot.edit_message_reply_markup(  # type: ignore[union-attr]
-        chat_id=chat_id, message_id=message_id, reply_markup=markup))  # type: ignore[arg-type]
+        chat_id=chat_id, message_id=message_id, reply_markup=markup))
 
 
 async def on_claim(query: CallbackQuery, callback_data: CaseAction, session: AsyncSession,
                    responder: Responder, operations: Operations | None = None) -> None:
-    acting = await _acting(query, session, responder, operations)
-    if acting is None:
-        return
-    ops, op = acting
-    try:
+    async def claim(ops: Operations, op: Operator) -> str:
         await ops.claim(op, callback_data.case, ip=IP, via=VIA)
-    except ActionError as e:
-        _refused(query, responder, e)
-        return
-    responder.later(lambda: query.answer("Claimed: you hold this case."))
+        return "Claimed: you hold this case."
+
+    await _act(query, session, responder, operations, claim)
 
 
 async def on_close(query: CallbackQuery, callback_data: CaseAction, session: AsyncSession,
                    responder: Responder, operations: Operations | None = None) -> None:
     """Closing asks for the outcome first: the card's buttons become the outcomes."""
-    acting = await _acting(query, session, responder, operations)
-    if acting is None:
-        return
-    ops, _op = acting
-    responder.later(lambda: query.answer("Choose the outcome."))
-    _set_buttons(query, responder, keyboard(outcome_buttons(callback_data.case, ops.h.routing.outcomes)))
+    async def ask_outcome(ops: Operations, _op: Operator) -> str:
+        _set_buttons(query, responder, keyboard(outcome_buttons(callback_data.case, ops.h.routing.outcomes)))
+        return "Choose the outcome."
+
+    await _act(query, session, responder, operations, ask_outcome)
 
 
 async def on_outcome(query: CallbackQuery, callback_data: CaseOutcome, session: AsyncSession,
                      responder: Responder, operations: Operations | None = None) -> None:
-    acting = await _acting(query, session, responder, operations)
-    if acting is None:
-        return
-    ops, op = acting
-    outcomes = ops.h.routing.outcomes
-    if not 0 <= callback_data.index < len(outcomes):  # the routing file changed since
-        responder.later(lambda: query.answer(NO_LONGER_ACTIVE, show_alert=True))
-        return
-    try:
+    async def close(ops: Operations, op: Operator) -> str:
+        outcomes = ops.h.routing.outcomes
+        if not 0 <= callback_data.index < len(outcomes):  # the routing file changed since
+            return NO_LONGER_ACTIVE
         await ops.close(op, callback_data.case, outcome=outcomes[callback_data.index], tags=[], ip=IP, via=VIA)
-    except ActionError as e:
-        _refused(query, responder, e)
-        return
-    responder.later(lambda: query.answer("Closed."))
-    _set_buttons(query, responder, None)
+        _set_buttons(query, responder, None)
+        return "Closed."
+
+    await _act(query, session, responder, operations, close)
 
 
 async def on_old_button(query: CallbackQuery, session: AsyncSession, responder: Responder,
                         operations: Operations | None = None) -> None:
-    if await _acting(query, session, responder, operations) is not None:
-        responder.later(lambda: query.answer(NO_LONGER_ACTIVE))
+    async def nothing(_ops: Operations, _op: Operator) -> str:
+        return NO_LONGER_ACTIVE
+
+    await _act(query, session, responder, operations, nothing)
 
 
 def router(operators: OperatorsChat) -> Router:

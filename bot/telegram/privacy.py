@@ -27,6 +27,9 @@ from bot.engine.handoff import HandoffPort
 from bot.storage import repo, retention
 from bot.storage.models import Event
 from bot.telegram.models import ForumTopic, HandoffFile, StoredUpdate
+from hotline_router import cases
+from hotline_router.models import Alert, Case
+from hotline_router.retention import purge_closed_cases
 
 log = structlog.get_logger(__name__)
 TRANSPORT = "telegram"
@@ -41,16 +44,9 @@ class Forgotten:
     topics: list[tuple[int, int]] = field(default_factory=list)  # (chat_id, thread_id) to delete
 
 
-async def _close_for_forget(session: AsyncSession, handoff: HandoffPort, user: Any, case_id: int,
-                            now: dt.datetime) -> None:
-    """Close through the hotline queue when it is there (so the close is recorded like any
-    other), and leave the console an alert that survives the deletion."""
-    try:
-        from hotline_router import cases
-        from hotline_router.models import Alert, Case
-    except ImportError:  # pragma: no cover - a build without the hotline package
-        await handoff.cancel(session, user=user)
-        return
+async def _close_for_forget(session: AsyncSession, case_id: int, now: dt.datetime) -> None:
+    """Close through the hotline queue (so the close is recorded like any other), and leave
+    the console an alert that survives the deletion."""
     case = await session.get(Case, case_id)
     if case is None:
         return
@@ -68,7 +64,7 @@ async def forget(session: AsyncSession, *, handoff: HandoffPort, external_id: st
     result = Forgotten(existed=True)
     case_id = await handoff.open_case_id(session, user=user)
     if case_id is not None:
-        await _close_for_forget(session, handoff, user, case_id, now)
+        await _close_for_forget(session, case_id, now)
         result.closed_case = case_id
     topics = (await session.scalars(select(ForumTopic).where(ForumTopic.external_id == external_id))).all()
     result.topics = [(t.chat_id, t.thread_id) for t in topics]
@@ -135,10 +131,6 @@ async def purge_expired(session: AsyncSession, *, days: int, now: dt.datetime | 
 
 
 async def _purge_cases(session: AsyncSession, out: Retention, *, days: int, now: dt.datetime) -> None:
-    try:
-        from hotline_router.retention import purge_closed_cases
-    except ImportError:  # pragma: no cover - a build without the hotline package
-        return
     purged = await purge_closed_cases(session, days=days, now=now)
     out.cases, out.messages = purged.cases, purged.messages
     for i in range(0, len(purged.case_ids), 500):

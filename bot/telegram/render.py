@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -12,13 +11,13 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.content.html import open_tags
 from bot.engine.types import Button, Outcome, Reply
 
 log = structlog.get_logger(__name__)
 
 TELEGRAM_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes of callback_data
-_TAG = re.compile(r"<(/?)([a-zA-Z-]+)(\s[^>]*)?>")
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -34,18 +33,6 @@ def _payload(payload: str) -> str:
         # The engine's payloads are short by design; a long one would be refused by Telegram.
         raise ValueError(f"callback_data over {CALLBACK_LIMIT} bytes: {payload!r}")
     return payload
-
-
-def _open_tags(html: str) -> list[tuple[str, str]]:
-    """The (name, full opening tag) pairs still open at the end of `html`."""
-    stack: list[tuple[str, str]] = []
-    for m in _TAG.finditer(html):
-        closing, name = m.group(1), m.group(2).lower()
-        if not closing:
-            stack.append((name, m.group(0)))
-        elif stack and stack[-1][0] == name:
-            stack.pop()
-    return stack
 
 
 def _pieces(text: str, limit: int) -> list[str]:
@@ -80,7 +67,7 @@ def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     carry = ""
     for chunk in chunks:
         body = carry + chunk
-        still_open = _open_tags(body)
+        still_open = open_tags(body)
         closing = "".join(f"</{name}>" for name, _ in reversed(still_open))
         out.append((body.rstrip() + closing).strip() or body)
         carry = "".join(tag for _, tag in still_open)

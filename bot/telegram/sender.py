@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.telegram.forum import ForumRelay
 from bot.telegram.render import split_text
+from hotline_router.models import OPEN_STATUSES, Case
 from hotline_router.relay import DeliveryResult
 
 log = structlog.get_logger(__name__)
@@ -83,8 +84,6 @@ class TelegramSender:
     async def _tell_forum(self, external_id: str) -> None:
         if self.forum is None or self.sessions is None:
             return
-        from hotline_router.models import OPEN_STATUSES, Case
-
         async with self.sessions() as session:
             case_id = await session.scalar(select(Case.id).where(
                 Case.transport == "telegram", Case.external_id == external_id,

@@ -12,13 +12,14 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import web
 
-from bot.app import Services, build_services
+from bot.app import Services
+from bot.composition import build_services, build_telegram, hotline_runtime, redis_client
 from bot.engine.understand import Understander
 from bot.runtime import content_reloading
 from bot.settings import Settings
 from bot.telegram import files, privacy
 from bot.telegram.commands import set_commands
-from bot.telegram.factory import TelegramApp, build_telegram
+from bot.telegram.factory import TelegramApp
 from bot.telegram.forum import ForumRelay
 from bot.telegram.polling import polling_mode
 from bot.telegram.update_store import UpdatesPurged, UpdateStore
@@ -73,23 +74,6 @@ async def webhook_mode(tg: TelegramApp, services: Services, *, lease_s: float = 
         await handler.close()
 
 
-async def _console(tg: TelegramApp, services: Services) -> web.AppRunner | None:
-    if services.hotline is None:
-        return None
-    from hotline_router.console.app import make_app
-
-    app = make_app(services.hotline, services.settings.console)
-    files.mount(app, tg.bot)  # operators open what people sent, through the bot
-    c = services.settings.console
-    try:
-        runner = await _site(app, c.host, c.port)
-    except OSError as e:
-        log.error("console.not_started", host=c.host, port=c.port, error=str(e))
-        return None
-    log.info("console.started", url=f"http://{c.host}:{c.port}/console/")
-    return runner
-
-
 async def purge_updates(services: Services) -> UpdatesPurged:
     """Stored updates: handled ones go after a day, dead letters lose the person's message
     after a week, and nothing is kept past `retention_days`."""
@@ -119,28 +103,20 @@ async def run(settings: Settings, *, understander: Understander | None = None,
               stop: asyncio.Event | None = None) -> None:
     """Serve until SIGINT/SIGTERM (or `stop` is set)."""
     services = await build_services(settings, understander=understander)
-    redis = None
-    if settings.redis.url:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(settings.redis.url)
+    redis = redis_client(settings)
     tg = build_telegram(services, redis=redis)
+    # The console links what people sent to the files, which it fetches through the bot.
+    runtime = hotline_runtime(services, extend=lambda app: files.mount(app, tg.bot))
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    runtime = None
-    console = None
     # The retention job also deletes handled update ids (kept a day): every 6 hours is enough.
     tasks = [asyncio.create_task(every(6 * 3600.0, lambda: purge_expired(services, tg.forum), "retention"))]
     try:
-        if services.hotline is not None:
-            from hotline_router.runtime import HotlineRuntime
-
-            runtime = HotlineRuntime(services.hotline, settings.console)
-            await runtime.start(console=False)  # the console is served below, with file links
-            console = await _console(tg, services)
+        if runtime is not None:
+            await runtime.start()
         me = await tg.bot.get_me()
         await set_commands(tg.bot, tg.i18n, settings.default_lang)
         log.info("telegram.started", bot=me.username, mode=settings.telegram.mode,
@@ -161,8 +137,6 @@ async def run(settings: Settings, *, understander: Understander | None = None,
             task.cancel()
         if runtime is not None:
             await runtime.stop()
-        if console is not None:
-            await console.cleanup()
         if services.hotline is not None:
             with contextlib.suppress(TimeoutError):  # forum lines still on their way
                 await asyncio.wait_for(services.hotline.events.drain(), 5.0)

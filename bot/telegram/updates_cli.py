@@ -13,20 +13,15 @@ from typing import Any
 
 import click
 
+from bot.composition import database_sessions
 from bot.settings import Settings
 from bot.telegram.update_store import UpdateStore
 
 
 def _run(settings: Settings, work: Callable[[UpdateStore], Awaitable[Any]]) -> Any:
-    from bot.app import open_database
-    from bot.storage.db import make_sessionmaker
-
     async def main() -> Any:
-        db = await open_database(settings)
-        try:
-            return await work(UpdateStore(make_sessionmaker(db)))
-        finally:
-            await db.dispose()
+        async with database_sessions(settings) as sessions:
+            return await work(UpdateStore(sessions))
 
     return asyncio.run(main())
 

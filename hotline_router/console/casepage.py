@@ -69,7 +69,10 @@ async def _render(request: web.Request, view: CaseView, *, status: int = 200, dr
                 ready=ready_replies(h, op, view.case) if view.can_act else [],
                 confirmed=location.confirmed(view.case), ask_where=location.should_ask(view.case),
                 countries=location.choices(h.routing),
-                can_locate=view.can_act or op.is_supervisor)
+                can_locate=view.can_act or op.is_supervisor,
+                team_name=h.routing.team(view.case.team).name,
+                topic_titles=[conversation.topic_title(content_dir(h), t, ui().locale)
+                              for t in view.case.topics or []])
     return aiohttp_jinja2.render_template("case.html", request, page, status=status)
 
 

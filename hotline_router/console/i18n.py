@@ -37,7 +37,7 @@ LOCALE_COOKIE = "hamroh_console_lang"
 UTC = ZoneInfo("UTC")
 
 
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+def N_(message: str) -> str:
     """Marks a string for the catalog; translated where it is shown."""
     return message
 
@@ -118,17 +118,21 @@ class Ui:
         return self.gettext("%(h)s h %(m)s min", h=self.num(minutes // 60), m=f"{minutes % 60:02d}")
 
 
-CURRENT: ContextVar[Ui] = ContextVar("hotline_console_ui", default=Ui())
+CURRENT: ContextVar[Ui | None] = ContextVar("hotline_console_ui", default=None)
+_DEFAULT = Ui()
 
 
 def ui() -> Ui:
-    return CURRENT.get()
+    return CURRENT.get() or _DEFAULT
 
 
 def tr(message: str, **values: object) -> str:
     """Translated into the current request's language."""
     return ui().gettext(message, **values)
 
+
+# Used through Ui or inside f-strings, where the extractor does not look.
+MARKED = (N_("%(m)s min"), N_("%(h)s h %(m)s min"), N_("button"), N_("command"))
 
 # Messages of hotline_router.operations (written in English there), for the catalog.
 OPERATION_MESSAGES = (

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from nlu import rasa_tools
 from nlu.languages import LANGS
 from nlu.normalize import normalize
 from nlu.risk.detector import MIN_MODEL_WORDS, NEVER_DOUBTED
@@ -50,8 +51,6 @@ def embedded_danger(train: Sequence[Situation], texts: Sequence[str], fold: int)
 
 def rasa_danger(root: Path = Path()) -> DangerPredictor:
     """A real Rasa 3.6 pipeline (nlu/rasa/config.yml) trained on two intents, danger and safe."""
-    from nlu import rasa_tools
-
     def predict(train: Sequence[Situation], texts: Sequence[str], fold: int) -> np.ndarray:
         examples = [Example(s.text, "danger" if s.danger else "safe", s.lang, Path(), 0) for s in train]
         with tempfile.TemporaryDirectory(prefix=f"hamroh-rasa-danger{fold}-") as tmp:

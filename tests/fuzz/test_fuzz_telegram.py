@@ -17,9 +17,10 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.app import Services, build_services
+from bot.app import Services
+from bot.composition import build_services, build_telegram
 from bot.i18n import LOCALES_DIR
-from bot.telegram.factory import TelegramApp, build_telegram, make_bot
+from bot.telegram.factory import TelegramApp, make_bot
 from tests.bot.telegram.mocked_session import MockedSession
 from tests.bot.telegram.scripted import make_settings, scripted_understander
 from tests.fuzz.strategies import FUZZ

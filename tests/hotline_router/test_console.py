@@ -65,7 +65,7 @@ async def test_wrong_password_then_right(client: TestClient, sqlite_hotline: Hot
     assert await login(client, "nobody", PASSWORD) == 401
     assert await login(client, "alice") == 303
     page = await client.get("/console/")
-    assert page.status == 200 and "Waiting" in await page.text()
+    assert page.status == 200 and "Ждут" in await page.text()  # Russian by default
     assert await _audit(sqlite_hotline) == ["login_failed", "login_failed", "login"]
 
 
@@ -234,14 +234,14 @@ async def test_an_oversized_reply_keeps_the_typed_text(client: TestClient, sqlit
     resp = await client.post(f"/console/cases/{case_id}/reply", data={"csrf_token": token, "text": typed})
     assert resp.status == 413
     page = await resp.text()
-    assert "too long" in page and 'id="reply-error"' in page
+    assert "слишком длинный" in page and 'id="reply-error"' in page
     box = re.search(r'<textarea name="text" id="reply-text"[^>]*>(.*?)</textarea>', page, re.S)
     assert box is not None
     import html
 
     assert html.unescape(box[1]) == typed  # every character kept, escaped in the page
     assert f"{len(typed)} / 4000" in page and "<b>Важно</b>" not in page
-    assert f"Case #{case_id}" in page  # the case itself, not a bare error page
+    assert f"Обращение №{case_id}" in page  # the case itself, not a bare error page
     async with sqlite_hotline.sessions() as session:
         assert (await session.scalars(select(Message).where(Message.direction == "out"))).all() == []
 
@@ -267,7 +267,7 @@ async def test_a_refused_reply_on_an_unclaimed_case_keeps_the_text(client: TestC
                              data={"csrf_token": token, "text": "Мы вам поможем"})
     assert resp.status == 409
     page = await resp.text()
-    assert "Claim the case first" in page and 'id="reply-draft"' in page and "Мы вам поможем" in page
+    assert "Сначала возьмите обращение" in page and 'id="reply-draft"' in page and "Мы вам поможем" in page
 
 
 async def test_a_form_over_the_size_limit_says_how_to_get_the_text_back(
@@ -275,4 +275,4 @@ async def test_a_form_over_the_size_limit_says_how_to_get_the_text_back(
     case_id = await _claimed_case(client, sqlite_hotline)
     token = await csrf(client)
     resp = await client.post(f"/console/cases/{case_id}/reply", data={"csrf_token": token, "text": "x" * 70_000})
-    assert resp.status == 413 and "Back button" in await resp.text()
+    assert resp.status == 413 and "«Назад»" in await resp.text()

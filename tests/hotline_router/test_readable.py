@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine import types as engine_types
@@ -18,7 +19,7 @@ from hotline_router import readable
 from hotline_router.console.app import make_app
 from hotline_router.console.attachments import Attachment, pair
 from hotline_router.console.keys import ATTACHMENTS
-from hotline_router.models import Message
+from hotline_router.models import Message, Operator
 from hotline_router.operations import Operations
 from hotline_router.service import Hotline, HotlineHandoff
 
@@ -91,6 +92,8 @@ async def client(sqlite_hotline: Hotline) -> AsyncIterator[TestClient]:
 async def test_case_view_shows_presses_and_commands_in_words_and_links_files(
         client: TestClient, sqlite_hotline: Hotline) -> None:
     op = await operator(sqlite_hotline, "alice", role="supervisor")
+    async with sqlite_hotline.sessions.begin() as session:  # the English console: its words
+        await session.execute(update(Operator).where(Operator.id == op.id).values(locale="en"))
     user = await person(sqlite_hotline, "p")
     transcript = [{"direction": "in", "kind": "command", "text": "start", "topic": None},
                   {"direction": "in", "kind": "button", "text": "lang:tg", "topic": None},

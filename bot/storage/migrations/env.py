@@ -5,14 +5,10 @@ from __future__ import annotations
 from alembic import context
 
 from bot.storage.models import Base
+from hotline_router.models import Base as HotlineBase
 
-target_metadata = [Base.metadata]
-try:  # the hotline queue keeps its own tables in its own metadata
-    from hotline_router.models import Base as HotlineBase
-
-    target_metadata.append(HotlineBase.metadata)
-except ImportError:  # pragma: no cover - before the hotline package exists
-    pass
+# The hotline queue keeps its own tables in its own metadata.
+target_metadata = [Base.metadata, HotlineBase.metadata]
 
 connection = context.config.attributes.get("connection")
 if connection is None:

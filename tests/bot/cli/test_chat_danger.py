@@ -13,8 +13,9 @@ import pytest
 from rich.console import Console
 from sqlalchemy import select
 
-from bot.app import Services, build_services
+from bot.app import Services
 from bot.cli.chat import run_chat
+from bot.composition import build_services
 from hotline_router.models import Case
 from tests.bot.engine.real_nlu import ELEVATED, HARMLESS, LOCKED_IN_AND_BEATEN, rated, real_understander
 from tests.bot.telegram.scripted import make_settings

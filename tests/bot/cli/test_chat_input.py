@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bot.app import Services, build_services
+from bot.app import Services
 from bot.cli.chat import clean_line, run_chat
+from bot.composition import build_services
 from tests.bot.telegram.scripted import make_settings, scripted_understander
 
 NOT_TEXT = {"ru": "Я понимаю только текстовые сообщения", "uz": "Men faqat matnli xabarlarni",

@@ -14,9 +14,10 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.app import Services, build_services
+from bot.app import Services
+from bot.composition import build_services, build_telegram
 from bot.settings import Settings
-from bot.telegram.factory import TelegramApp, build_telegram, make_bot
+from bot.telegram.factory import TelegramApp, make_bot
 from tests.bot.telegram.fake_bot_api import FakeBotAPI
 from tests.bot.telegram.scripted import make_settings, scripted_understander
 

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services, build_services
+from bot.app import Services
+from bot.composition import build_services
 from hotline_router.models import Case
 from tests.bot.engine.real_nlu import ELEVATED, HARMLESS, LOCKED_IN_AND_BEATEN, rated, real_understander
 from tests.bot.telegram.conftest import polling

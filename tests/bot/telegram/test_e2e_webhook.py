@@ -16,8 +16,9 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import Services
+from bot.composition import build_telegram
 from bot.storage.db import make_engine, migrate
-from bot.telegram.factory import TelegramApp, build_telegram
+from bot.telegram.factory import TelegramApp
 from bot.telegram.models import StoredUpdate
 from bot.telegram.serve import webhook_mode
 from bot.telegram.webhook import StoringRequestHandler

@@ -9,8 +9,9 @@ import pytest
 from aiogram.types import Update
 
 from bot.app import Services
+from bot.composition import build_telegram
 from bot.telegram.commands import COMMANDS, set_commands
-from bot.telegram.factory import TelegramApp, build_telegram, make_bot
+from bot.telegram.factory import TelegramApp, make_bot
 from tests.bot.telegram.fake_bot_api import FakeBotAPI
 from tests.bot.telegram.mocked_session import MockedSession
 

@@ -17,10 +17,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Services
+from bot.composition import build_telegram
 from bot.engine.types import Incoming
 from bot.logs import configure_logging, redact, reset_logging, scrub, summarise
 from bot.settings import Settings
-from bot.telegram.factory import build_telegram
 from bot.telegram.update_store import UpdateStore
 from bot.telegram.webhook import StoringRequestHandler
 from tests.bot.telegram.conftest import eventually, polling, real_bot

@@ -8,8 +8,8 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from bot.app import Services
+from bot.composition import build_telegram
 from bot.storage import repo
-from bot.telegram.factory import build_telegram
 from hotline_router.models import Case, Message
 from tests.bot.telegram.conftest import real_bot
 from tests.bot.telegram.fake_bot_api import FakeBotAPI

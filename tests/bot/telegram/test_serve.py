@@ -93,6 +93,10 @@ async def test_polling_service_with_console_file_links(db_url: str, fake_api: Fa
             got = await http.get(f"{base}/console/telegram/files/{case.id}/{record.id}")
             assert got.status == 200 and await got.read() == b"\xff\xd8jpeg bytes"
             assert fake_api.calls_of("getFile")[0].params["file_id"] == "PHOTO1"
+            assert got.headers["X-Content-Type-Options"] == "nosniff"
+            for bad in ("99999999999999999999999", "-1", "0", "١٢"):
+                assert (await http.get(f"{base}/console/telegram/files/{bad}")).status == 404
+                assert (await http.get(f"{base}/console/telegram/files/{case.id}/{bad}")).status == 404
 
 
 async def test_webhook_service(db_url: str, fake_api: FakeBotAPI, tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Services
+from bot.composition import build_telegram
 from bot.storage.db import make_sessionmaker
-from bot.telegram.factory import build_telegram
 from bot.telegram.models import StoredUpdate
 from bot.telegram.polling import polling_mode
 from bot.telegram.update_store import PURGED, UpdateStore
@@ -173,7 +173,7 @@ async def test_lifecycle_lease_retry_backoff_dead(any_engine: AsyncEngine) -> No
 
 
 def test_hamroh_updates_dead_lists_the_dead_letters(tmp_path: Path, monkeypatch: Any) -> None:
-    from bot.cli.main import _register_optional_groups, cli
+    from bot.cli.main import cli
     from bot.storage.db import make_engine, migrate
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
@@ -188,7 +188,6 @@ def test_hamroh_updates_dead_lists_the_dead_letters(tmp_path: Path, monkeypatch:
         await db.dispose()
     asyncio.run(setup())
     monkeypatch.setenv("HAMROH_DATABASE__URL", url)
-    _register_optional_groups()
     result = CliRunner().invoke(cli, ["updates", "dead"])
     assert result.exit_code == 0, result.output
     assert "dead updates: 1" in result.output

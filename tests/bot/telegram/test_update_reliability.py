@@ -26,8 +26,9 @@ from sqlalchemy import func, select
 from structlog.testing import capture_logs
 
 from bot.app import Services
+from bot.composition import build_telegram
 from bot.storage.models import Event
-from bot.telegram.factory import APOLOGY, TelegramApp, build_telegram
+from bot.telegram.factory import APOLOGY, TelegramApp
 from bot.telegram.models import StoredUpdate
 from bot.telegram.serve import webhook_mode
 from bot.telegram.update_store import UpdateStore

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bot.app import build_services, configure_logging
-from bot.telegram.factory import build_telegram
+from bot.composition import build_services, build_telegram
+from bot.logs import configure_logging
 from bot.telegram.serve import webhook_mode
 from tests.bot.telegram.scripted import make_settings, scripted_understander
 
