@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -35,6 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from nlu.cache import load_cached, save_cached
 from nlu.fastlinear import CompiledLinear, compile_pipeline
 from nlu.langid import LanguageIdentifier
 from nlu.languages import Lang
@@ -191,36 +190,14 @@ def cache_key(data_dir: Path) -> str:
     return h.hexdigest()[:24]
 
 
-def _save(model: EmbeddedModel, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a crash or a concurrent start never leaves a half-written cache.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".joblib")
-    os.close(fd)
-    try:
-        joblib.dump(model, tmp, compress=3)
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; the cache is not secret
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    for old in path.parent.glob(f"{_CACHE_PREFIX}*.joblib"):
-        if old != path:
-            old.unlink(missing_ok=True)
-
-
 def load_or_train(data_dir: Path, cache_dir: Path) -> EmbeddedModel:
     """The model for the current data: from the cache when its key matches, else trained now
     (and cached)."""
     key = cache_key(data_dir)
     path = cache_dir / f"{_CACHE_PREFIX}{key}.joblib"
-    if path.exists():
-        try:
-            model = joblib.load(path)
-        except Exception as exc:  # any unreadable cache file just means: retrain
-            log.warning("nlu.cache_unreadable", path=str(path), error=repr(exc))
-        else:
-            if isinstance(model, EmbeddedModel) and model.key == key:
-                return model
+    cached = load_cached(path, EmbeddedModel, key)
+    if cached is not None:
+        return cached
     data = load_training_data(data_dir)
     model = train(data.examples, key)
     log.info(
@@ -229,8 +206,5 @@ def load_or_train(data_dir: Path, cache_dir: Path) -> EmbeddedModel:
         intents=len(model.intents),
         seconds=round(model.train_seconds, 2),
     )
-    try:
-        _save(model, path)
-    except OSError as exc:  # a read-only disk must not stop the bot: it trains next time
-        log.warning("nlu.cache_write_failed", path=str(path), error=repr(exc))
+    save_cached(model, path, _CACHE_PREFIX)  # a read-only disk is logged: it trains next time
     return model

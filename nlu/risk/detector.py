@@ -22,6 +22,7 @@ from nlu.risk.model import Evidence, Indicator, RiskAssessment, RiskContext, Ris
 from nlu.risk.patterns import TermIndex
 from nlu.risk.rules import Rule, RuleSet, load_all
 from nlu.risk.situation_model import SituationModel
+from nlu.risk.situations import TOPIC_INDICATORS
 
 # Telegram messages are at most 4096 characters; anything longer is cut before scanning so
 # the cost stays bounded on any input.
@@ -43,16 +44,9 @@ NEVER_DOUBTED = frozenset({Indicator.SELF_HARM})
 # them `elevated` (the check question), never `high`.
 ELEVATED_ALONE = frozenset({Indicator.WITHHOLDING_OF_WAGES, Indicator.EXCESSIVE_OVERTIME})
 
-# Classifier intents that are risk signals, and the indicator each one stands for.
-CLASSIFIER_INDICATORS: Mapping[str, Indicator] = {
-    "risk_confinement": Indicator.RESTRICTION_OF_MOVEMENT,
-    "risk_violence": Indicator.PHYSICAL_SEXUAL_VIOLENCE,
-    "risk_sexual_exploitation": Indicator.SEXUAL_EXPLOITATION,
-    # "Forced to work" is work exacted under the menace of a penalty (ILO C29).
-    "risk_forced_labour": Indicator.INTIMIDATION_THREATS,
-    "risk_self_harm": Indicator.SELF_HARM,
-    "rights_passport_taken": Indicator.RETENTION_OF_DOCUMENTS,
-}
+# Classifier intents that are risk signals, and the indicator each one stands for ("forced to
+# work" is work exacted under the menace of a penalty, ILO C29: threats).
+CLASSIFIER_INDICATORS: Mapping[str, Indicator] = TOPIC_INDICATORS
 
 
 @dataclass(frozen=True)
