@@ -86,7 +86,9 @@ async def insert_events(session: AsyncSession, events: Sequence[Event]) -> None:
     message and its replies differ in which of language, topic and confidence they have.)
     They are written now, not at the commit, and do not join the session."""
     if events:
-        await session.execute(insert(Event), [{f: getattr(ev, f) for f in _EVENT_FIELDS} for ev in events])
+        rows = [{f: getattr(ev, f) for f in _EVENT_FIELDS} for ev in events]
+        table: Any = Event.__table__
+        await session.execute(insert(table), rows)  # Core: the same columns for every row
 
 
 async def add_event(session: AsyncSession, *, user: User, direction: str, kind: str, text: str,

@@ -31,7 +31,7 @@ def counted(services: Services) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(" ".join(statement.split()[:4]))
+        statements.append(" ".join(statement.split()))
 
     event.listen(services.db.sync_engine, "before_cursor_execute", on_execute)
     try:
