@@ -87,7 +87,8 @@ async def test_polling_service_with_console_file_links(db_url: str, fake_api: Fa
             assert listing.status == 200 and "photo" in await listing.text()
             # The case page links the file from the message that brought it, with its type.
             page_text = await (await http.get(f"{base}/console/cases/{case.id}")).text()
-            assert f'href="/console/telegram/files/{case.id}/{record.id}" class="file-link">open the photo' \
+            # The console speaks Russian by default.
+            assert f'href="/console/telegram/files/{case.id}/{record.id}" class="file-link">открыть photo' \
                 in page_text
             assert "[photo]" in page_text and f'href="/console/telegram/files/{case.id}"' in page_text
             got = await http.get(f"{base}/console/telegram/files/{case.id}/{record.id}")
