@@ -8,15 +8,25 @@ LOCALES := bot/locales
 PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: install compile run chat serve test lint check bench i18n rasa serve-rasa test-rasa clean
+.PHONY: install compile run chat serve test lint check bench i18n rasa serve-rasa test-rasa clean lock upgrade-lock
 
 install: $(STAMP) compile
 
-$(STAMP): pyproject.toml
+# The versions that passed CI: requirements.lock (hashes checked), then the project itself.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Re-lock after changing pyproject.toml's dependencies (keeps every other pin), or upgrade
+# everything to the newest allowed versions (docs/deploy.md: upgrading dependencies).
+LOCK := $(BIN)/pip-compile --quiet --allow-unsafe --generate-hashes --extra dev --strip-extras \
+	--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+lock:
+	$(LOCK)
+upgrade-lock:
+	$(LOCK) --upgrade
 
 # gettext catalogs: .po in the repo, .mo built here (aiogram and Babel read .mo only).
 compile: $(MO)

@@ -20,6 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.ops.config import OpsSettings
 from hotline_router.config import HotlineSettings
 from nlu.config import NLUSettings
 
@@ -104,6 +105,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     console: ConsoleSettings = ConsoleSettings()
     hotline: HotlineSettings = HotlineSettings()
+    ops: OpsSettings = OpsSettings()  # /healthz, /readyz, /metrics (bot.ops)
 
     @classmethod
     def settings_customise_sources(

@@ -15,6 +15,7 @@ from bot.content.yamlsrc import YamlError, load_yaml
 from hotline_router.console.replies import check_replies
 from hotline_router.routing import check_routing
 from nlu.languages import LANGS, Lang, content_folder
+from nlu.offers.check import check_offers
 from nlu.problems import Problem
 from nlu.risk.check import check_risk
 from nlu.risk.situations import check_situations
@@ -62,6 +63,7 @@ def _nlu_and_risk_problems(root: Path, topic_ids: set[str]) -> list[Problem]:
     if data_dir.is_dir() and topic_ids:
         problems += check_training_data(data_dir, topic_ids)
     problems += check_risk(root)
+    problems += check_offers(root)  # issue 17: the job-offer checker's rules and cases
     situations = root.parent / "nlu" / "situations"
     if situations.is_dir():
         problems += check_situations(situations)

@@ -8,7 +8,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.store import ContentStore
-from bot.engine import checks, render
+from bot.engine import checks, offers, render
 from bot.engine.checks import REMEMBER_DANGER, RiskFacts
 from bot.engine.country import mentioned_country
 from bot.engine.handoff import HandoffPort
@@ -35,6 +35,7 @@ from bot.engine.understand import (
     has_words,
 )
 from bot.i18n import Catalogs, Translator
+from bot.ops import metrics
 from bot.storage import repo
 from bot.storage.models import Event, User, utcnow
 from nlu.languages import Lang, is_lang
@@ -96,11 +97,13 @@ class Engine:
                 _("I can only read text messages. Please write your question in words."),
                 ((render.menu_button(_),),))])
         else:
-            outcome = await self._free_text(session, user, incoming.text, inbound, incoming.lang_hint)
+            outcome = await self._free_text(session, user, incoming.text, inbound, incoming.lang_hint,
+                                            forwarded=bool(incoming.meta.get("forwarded")))  # issue 17
         # The message and the replies in one INSERT (the fewest statements per message).
         await repo.insert_events(session, [inbound, *(
             repo.new_event(user=user, direction="out", kind="reply", text=reply.text, lang=outcome.lang,
                            topic=outcome.topic) for reply in outcome.replies)])
+        metrics.answered(outcome.topic, outcome.lang)
         return outcome
 
     # -- first contact and commands ------------------------------------------------------------
@@ -120,7 +123,8 @@ class Engine:
         picker = render.language_picker(_, lang)
         if text and has_words(text):
             # Answer the question straight away: a person in danger must not wait on a menu.
-            answered = await self._free_text(session, user, text, inbound, incoming.lang_hint)
+            answered = await self._free_text(session, user, text, inbound, incoming.lang_hint,
+                                             forwarded=bool(incoming.meta.get("forwarded")))  # issue 17
             answered.replies = [welcome, *answered.replies, picker]
             return answered
         return Outcome(lang=lang, replies=[welcome, picker])
@@ -181,7 +185,7 @@ class Engine:
     # -- free text -----------------------------------------------------------------------------
 
     async def _free_text(self, session: AsyncSession, user: User, text: str, inbound: Event,
-                         telegram_lang: str | None = None) -> Outcome:
+                         telegram_lang: str | None = None, *, forwarded: bool = False) -> Outcome:
         lang = self._lang(user)
         _ = self.catalogs[lang]
         cleaned, _cut = clean_text(text, self.understander.max_chars)
@@ -206,6 +210,10 @@ class Engine:
             lang = user.lang = u.lang
             _ = self.catalogs[lang]
         outcome = self._reply_for(u, lang, _, user.country, declined=checks.declined(context))
+        # Issue 17: a job ad or a forwarded recruiter's message gets the offer check; at high risk
+        # the risk reply above stands (bot/engine/offers.py).
+        outcome = offers.apply(outcome, cleaned, forwarded=forwarded, lang=lang, _=_,
+                               checker=offers.checker_for(self.content.root))
         inbound.lang, inbound.topic, inbound.confidence = u.lang, u.decision.topic, u.decision.confidence
         inbound.risk, inbound.indicators, inbound.evidence = str(u.risk.level), list(u.risk.indicators), _evidence(u)
         return outcome

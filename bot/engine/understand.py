@@ -8,11 +8,13 @@ decide the same way.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from bot.ops import metrics
 from nlu.languages import Lang
 from nlu.service import NLU, ParseResult
 
@@ -172,8 +174,12 @@ class Understander:
         (the languages of their earlier messages) and `telegram_lang` (Telegram's
         language_code) only tip an ambiguous text ("salom", "patent"), strongest first."""
         cleaned, truncated = clean_text(text, self.max_chars)
+        started = time.perf_counter()
         parse = await self.nlu.parse(cleaned, lang_hint=lang_hint, prior=prior, history=history,
                                      telegram_lang=telegram_lang)
+        parsed = time.perf_counter()
+        metrics.nlu_parsed(parse.backend, parsed - started)
         decision = decide(parse.ranking, threshold=self.threshold, margin=self.margin)
         risk = self.risk.assess(cleaned, parse.lang, ranking=parse.ranking, context=context)
+        metrics.risk_assessed(str(risk.level), time.perf_counter() - parsed)
         return Understanding(text=cleaned, parse=parse, decision=decision, risk=risk, truncated=truncated)

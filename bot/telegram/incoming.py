@@ -48,9 +48,18 @@ def _hint(message: Message | CallbackQuery) -> str | None:
     return message.from_user.language_code if message.from_user else None
 
 
+def is_forwarded(message: Message) -> bool:
+    """Forwarded from a channel, a group or a person (Bot API 7.0 `forward_origin`; older
+    servers send `forward_date`)."""
+    return message.forward_origin is not None or message.forward_date is not None
+
+
 def from_text(message: Message) -> Incoming:
+    meta: dict[str, Any] = {"chat_id": message.chat.id, "message_id": message.message_id}
+    if is_forwarded(message):
+        meta["forwarded"] = True  # read as a job offer when it looks like one (bot/engine/offers.py)
     return Incoming(TRANSPORT, str(message.chat.id), "text", message.text or "", lang_hint=_hint(message),
-                    meta={"chat_id": message.chat.id, "message_id": message.message_id})
+                    meta=meta)
 
 
 def from_command(message: Message, name: str) -> Incoming:

@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.app import Services
 from bot.composition import build_services, build_telegram, hotline_runtime, redis_client
 from bot.engine.understand import Understander
+from bot.ops import health as ops_health
 from bot.runtime import content_reloading
 from bot.settings import Settings
 from bot.telegram import files, privacy
@@ -114,6 +115,7 @@ async def run(settings: Settings, *, understander: Understander | None = None,
             loop.add_signal_handler(sig, stop.set)
     # The retention job also deletes handled update ids (kept a day): every 6 hours is enough.
     tasks = [asyncio.create_task(every(6 * 3600.0, lambda: purge_expired(services, tg.forum), "retention"))]
+    tasks.append(ops_health.start(services, tg))  # metrics hooks; /healthz /readyz /metrics (bot.ops)
     try:
         if runtime is not None:
             await runtime.start()

@@ -7,7 +7,8 @@ Intents are labels of the danger model, not topics:
   self-harm and sexual exploitation): `danger_debt_bondage`, `danger_self_harm`, ...
 - `safe_<kind>`: a look-alike that shares the words of danger but is not danger:
   `safe_procedure`, `safe_idiom`, `safe_joke`, `safe_concept`, `safe_past`,
-  `safe_labour_dispute`, `safe_everyday`, `safe_emotion`.
+  `safe_labour_dispute`, `safe_everyday`, `safe_emotion`, `safe_job_ad` (job ads and recruiters'
+  posts people forward: a trap to check, not a danger the person is in).
 
 The topic classifier's own danger intents (`risk_*`, `rights_passport_taken`) and its everyday
 topics are added as danger and safe examples by `situation_examples`.
@@ -29,7 +30,7 @@ from nlu.training_data import Example, load_training_data
 DANGER_PREFIX: Final = "danger_"
 SAFE_PREFIX: Final = "safe_"
 SAFE_KINDS: Final = ("procedure", "idiom", "joke", "concept", "past", "labour_dispute", "everyday",
-                     "emotion")
+                     "emotion", "job_ad")
 # Each language needs this many examples of each danger indicator for the model to learn it.
 MIN_PER_INDICATOR: Final = 20
 # The topic classifier's danger intents, and the indicator each stands for.

@@ -1,0 +1,1 @@
+"""Operations: health checks, Prometheus metrics and log correlation for `hamroh serve`."""
