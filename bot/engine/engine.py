@@ -209,11 +209,12 @@ class Engine:
             # arrive with Telegram set to Russian).
             lang = user.lang = u.lang
             _ = self.catalogs[lang]
-        outcome = self._reply_for(u, lang, _, user.country, declined=checks.declined(context))
         # Issue 17: a job ad or a forwarded recruiter's message gets the offer check; at high risk
-        # the risk reply above stands (bot/engine/offers.py).
-        outcome = offers.apply(outcome, cleaned, forwarded=forwarded, lang=lang, _=_,
-                               checker=offers.checker_for(self.content.root))
+        # the risk reply stands (bot/engine/offers.py).
+        checker = offers.checker_for(self.content.root)
+        u = offers.forwarded_ad(u, forwarded=forwarded, checker=checker)
+        outcome = self._reply_for(u, lang, _, user.country, declined=checks.declined(context))
+        outcome = offers.apply(outcome, cleaned, forwarded=forwarded, lang=lang, _=_, checker=checker)
         inbound.lang, inbound.topic, inbound.confidence = u.lang, u.decision.topic, u.decision.confidence
         inbound.risk, inbound.indicators, inbound.evidence = str(u.risk.level), list(u.risk.indicators), _evidence(u)
         return outcome

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import html
 import threading
+from dataclasses import replace as dc_replace
 from pathlib import Path
 
 from bot.engine import checks, render
 from bot.engine.types import HANDOFF_YES, Button, Outcome, Reply
+from bot.engine.understand import Understanding
 from bot.i18n import Translator
 from nlu.languages import LANGS, Lang
 from nlu.offers import OfferChecker, OfferReading
 from nlu.offers.spec import rules_path, settings_path
+from nlu.risk.model import RiskAssessment, RiskLevel
 
 # The topic an offer reading is recorded under (the general "how to check an offer" answer).
 OFFER_TOPIC = "jobs_verify_offer"
@@ -52,6 +55,24 @@ def checker_for(root: Path) -> OfferChecker:
             fresh = cached[1]
         _loaded[key] = (stamp, fresh)
         return fresh
+
+
+def forwarded_ad(u: Understanding, *, forwarded: bool, checker: OfferChecker) -> Understanding:
+    """A forwarded job ad is someone else's words about an offer, not the person's report:
+    when only the situation model (no editor's rule) raises the alarm on it, the person is
+    asked instead ("Are you or someone close to you in danger right now?"), and the offer is
+    checked. A rule match still escalates, and so does anything typed by the person."""
+    risk = u.risk
+    if not forwarded or not isinstance(risk, RiskAssessment) or risk.level != RiskLevel.HIGH:
+        return u
+    if any(ev.counted and ev.level == RiskLevel.HIGH and ev.source != "model" for ev in risk.evidence):
+        return u
+    if not checker.read(u.text, forwarded=True).is_offer:
+        return u
+    note = "a forwarded job ad: the model's alarm is asked about"
+    evidence = tuple(dc_replace(ev, level=RiskLevel.ELEVATED, note=note) if ev.source == "model" else ev
+                     for ev in risk.evidence)
+    return dc_replace(u, risk=dc_replace(risk, level=RiskLevel.ELEVATED, evidence=evidence))
 
 
 def apply(out: Outcome, text: str, *, forwarded: bool, lang: Lang, _: Translator,

@@ -16,6 +16,7 @@ from bot.engine.types import HANDOFF_YES, Outcome
 from bot.engine.understand import Understander
 from bot.i18n import Catalogs
 from nlu.risk.detector import RiskDetector
+from nlu.risk.model import Evidence, Indicator, RiskAssessment, RiskLevel
 from tests.bot.engine.test_engine import Conversation, payloads
 from tests.doubles import ScriptedNLU, ScriptedRisk
 
@@ -100,3 +101,34 @@ async def test_danger_wins_over_the_offer(content_dir: Path, sqlite_engine: Asyn
     assert "Тревожные признаки в этом предложении" not in _text(out) and "112" in _text(out)
     calm = await conv.send("text", AD, meta={"forwarded": True})
     assert calm.risk != "high" and calm.topic == OFFER_TOPIC
+
+
+class _ModelAlarm:
+    """The situation model alone at high (or a rule too, with `rule=True`)."""
+
+    def __init__(self, *, rule: bool = False) -> None:
+        self.rule = rule
+
+    def assess(self, text: str, lang: str, **_kw: object) -> RiskAssessment:
+        evidence = [Evidence(Indicator.RETENTION_OF_DOCUMENTS, "model", "model:retention_of_documents",
+                             "Паспорт, хранится", RiskLevel.HIGH, True, 0.4)]
+        if self.rule:
+            evidence.append(Evidence(Indicator.RETENTION_OF_DOCUMENTS, "rule", "ru:passport_taken", "pasport",
+                                     RiskLevel.HIGH))
+        return RiskAssessment(RiskLevel.HIGH, (Indicator.RETENTION_OF_DOCUMENTS,), tuple(evidence))
+
+
+@pytest.mark.parametrize(("rule", "forwarded", "escalated"), [
+    (False, True, False),   # someone else's ad, only the model alarmed: asked, and the offer checked
+    (True, True, True),     # an editor's rule matched: the alarm stands
+    (False, False, True),   # typed by the person: their own words, the alarm stands
+])
+async def test_a_forwarded_ad_alone_is_asked_about(content_dir: Path, sqlite_engine: AsyncEngine, rule: bool,
+                                                   forwarded: bool, escalated: bool) -> None:
+    conv = Conversation(_engine(content_dir, _ModelAlarm(rule=rule)), sqlite_engine)
+    await conv.start("ru")
+    out = await conv.send("text", AD, meta={"forwarded": forwarded})
+    assert (out.risk == "high") is escalated
+    if not escalated:
+        assert out.risk == "elevated" and out.topic == OFFER_TOPIC and out.check == "danger"
+        assert "Тревожные признаки" in _text(out) and "опасность" in out.replies[-1].text
