@@ -193,8 +193,6 @@ class Engine:
             return Outcome(lang=lang, replies=[Reply(
                 _("Please write your question in words, for example: “how do I get a patent?”"),
                 ((render.menu_button(_),),))])
-        if country := mentioned_country(cleaned):
-            user.country = country
         with session.no_autoflush:  # the person's row may be changed; the events are not
             context = await repo.recent_events(session, user=user, limit=self.history_window)
         # The language: a chosen one is a strong prior; until then the languages of the person's
@@ -209,6 +207,10 @@ class Engine:
             # arrive with Telegram set to Russian).
             lang = user.lang = u.lang
             _ = self.catalogs[lang]
+        if (country := mentioned_country(cleaned)) and str(u.risk.level) != "none":
+            # Where the person is comes from their reports ("we are on a site near Almaty ..."),
+            # never from a place they ask about ("can I work in Korea?").
+            user.country = country
         # Issue 17: a job ad or a forwarded recruiter's message gets the offer check; at high risk
         # the risk reply stands (bot/engine/offers.py).
         checker = offers.checker_for(self.content.root)
