@@ -8,7 +8,6 @@ Patterns are written and matched exactly as in the risk rules (nlu/risk/patterns
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from nlu.languages import LANGS, Lang, content_folder
+from nlu.languages import Lang, content_folder
 from nlu.problems import Problem
 from nlu.risk.patterns import Negation, PatternError, Term, compile_pattern, make_term
-from nlu.risk.rules import load_yaml_lines
+from nlu.risk.rules import load_per_language, load_yaml_lines
 from nlu.yamlsafe import Loc
 
 # The red flags of issue 17. Pattern flags are written by the editors under `flags:`; the
@@ -158,19 +157,7 @@ def load_settings(root: Path) -> tuple[SettingsSpec, list[Problem]]:
 
 
 def load_rulesets(root: Path) -> tuple[list[OfferRuleSet], list[Problem]]:
-    ids = itertools.count()
-    sets: list[OfferRuleSet] = []
-    problems: list[Problem] = []
-    for lang in LANGS:
-        path = rules_path(root, lang)
-        if not path.is_file():
-            problems.append(Problem(path, 1, "offer rules file is missing"))
-            continue
-        found, probs = _load_one(path, lang, ids)
-        problems += probs
-        if found is not None:
-            sets.append(found)
-    return sets, problems
+    return load_per_language(lambda lang: rules_path(root, lang), _load_one, "offer rules")
 
 
 def _line(lines: dict[Loc, int], loc: Loc) -> int:

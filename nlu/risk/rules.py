@@ -11,10 +11,10 @@ import dataclasses
 import difflib
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -120,21 +120,32 @@ def rules_path(content_dir: Path, lang: Lang) -> Path:
     return content_dir / content_folder(lang) / "risk" / "rules.yaml"
 
 
-def load_all(content_dir: Path) -> tuple[list[RuleSet], list[Problem]]:
-    """Every language's rules; a missing file is an error (that language gets no rules)."""
+T = TypeVar("T")
+
+
+def load_per_language(path_of: Callable[[Lang], Path],
+                      load_one: Callable[[Path, Lang, Iterator[int]], tuple[T | None, list[Problem]]],
+                      what: str) -> tuple[list[T], list[Problem]]:
+    """One editors' file per language, each loaded by `load_one` with ids shared across the
+    languages; a missing file is an error (that language gets nothing)."""
     ids = itertools.count()
-    sets: list[RuleSet] = []
+    sets: list[T] = []
     problems: list[Problem] = []
     for lang in LANGS:
-        path = rules_path(content_dir, lang)
+        path = path_of(lang)
         if not path.is_file():
-            problems.append(Problem(path, 1, "risk rules file is missing"))
+            problems.append(Problem(path, 1, f"{what} file is missing"))
             continue
-        ruleset, found = load_rules(path, lang, ids)
-        problems += found
-        if ruleset is not None:
-            sets.append(ruleset)
+        found, more = load_one(path, lang, ids)
+        problems += more
+        if found is not None:
+            sets.append(found)
     return sets, problems
+
+
+def load_all(content_dir: Path) -> tuple[list[RuleSet], list[Problem]]:
+    """Every language's rules; a missing file is an error (that language gets no rules)."""
+    return load_per_language(lambda lang: rules_path(content_dir, lang), load_rules, "risk rules")
 
 
 def load_rules(path: Path, lang: Lang, ids: Iterator[int]) -> tuple[RuleSet | None, list[Problem]]:

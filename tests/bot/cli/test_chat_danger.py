@@ -3,53 +3,19 @@ through the terminal loop (real NLU and detector, the hotline queue on SQLite)."
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from rich.console import Console
 from sqlalchemy import select
 
 from bot.app import Services
 from bot.cli.chat import run_chat
 from bot.composition import build_services
 from hotline_router.models import Case
+from tests.bot.cli.scripted_console import ScriptedConsole, Step, press
 from tests.bot.engine.real_nlu import ELEVATED, HARMLESS, LOCKED_IN_AND_BEATEN, rated, real_understander
 from tests.bot.telegram.scripted import make_settings
-
-Step = str | Callable[[str], str]
-
-
-class ScriptedConsole(Console):
-    """A console whose input comes from a script; a step may read what was printed so far
-    (to press a button by its label, as a person would). Ctrl-D after the last step."""
-
-    def __init__(self, script: list[Step]) -> None:
-        super().__init__(file=io.StringIO(), width=200, color_system=None)
-        self.script = list(script)
-
-    @property
-    def output(self) -> str:
-        assert isinstance(self.file, io.StringIO)
-        return self.file.getvalue()
-
-    def input(self, *args: Any, **kwargs: Any) -> str:
-        if not self.script:
-            raise EOFError
-        step = self.script.pop(0)
-        return step(self.output) if callable(step) else step
-
-
-def press(label: str) -> Callable[[str], str]:
-    """The number of the last button shown with this label."""
-    def choose(output: str) -> str:
-        numbers = re.findall(rf"\[(\d+)\] {re.escape(label)}\n", output)
-        assert numbers, f"no button {label!r} in:\n{output[-1500:]}"
-        return numbers[-1]
-    return choose
 
 
 @pytest.fixture

@@ -4,42 +4,19 @@ goes on (scripted console, scripted NLU, the hotline on SQLite)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from rich.console import Console
 
 from bot.app import Services
 from bot.cli.chat import clean_line, run_chat
 from bot.composition import build_services
+from tests.bot.cli.scripted_console import ScriptedConsole
 from tests.bot.telegram.scripted import make_settings, scripted_understander
 
 NOT_TEXT = {"ru": "Я понимаю только текстовые сообщения", "uz": "Men faqat matnli xabarlarni",
             "tg": "Ман танҳо паёмҳои матниро"}
-
-
-class ScriptedConsole(Console):
-    """Input from a script (a step may be an exception to raise); Ctrl-D after the last."""
-
-    def __init__(self, script: list[str | BaseException]) -> None:
-        super().__init__(file=io.StringIO(), width=200, color_system=None)
-        self.script = list(script)
-
-    @property
-    def output(self) -> str:
-        assert isinstance(self.file, io.StringIO)
-        return self.file.getvalue()
-
-    def input(self, *args: Any, **kwargs: Any) -> str:
-        if not self.script:
-            raise EOFError
-        step = self.script.pop(0)
-        if isinstance(step, BaseException):
-            raise step
-        return step
 
 
 @pytest.fixture

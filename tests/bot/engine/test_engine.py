@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.content.store import ContentStore
 from bot.engine.engine import Engine
 from bot.engine.handoff import RecordingHandoff
-from bot.engine.types import Incoming, Outcome
 from bot.engine.understand import Understander
 from bot.i18n import Catalogs
 from bot.storage.db import make_sessionmaker
 from bot.storage.models import HandoffRequest, User
+from tests.bot.engine.talk import Conversation, payloads
 from tests.doubles import SCRIPT, ScriptedNLU, ScriptedRisk
 
 
@@ -26,23 +26,6 @@ def engine(content_dir: Path) -> Engine:
     understander = Understander(ScriptedNLU(), ScriptedRisk(), threshold=0.5, margin=0.1, max_chars=4000)
     return Engine(content=store, understander=understander, catalogs=Catalogs.load(),
                   handoff=RecordingHandoff(), default_lang="ru")
-
-
-class Conversation:
-    def __init__(self, engine: Engine, db: AsyncEngine, user: str = "42") -> None:
-        self.engine, self.sessions, self.user = engine, make_sessionmaker(db), user
-
-    async def send(self, kind: str, text: str = "", **kw: object) -> Outcome:
-        async with self.sessions.begin() as session:
-            return await self.engine.handle(session, Incoming("test", self.user, kind, text, **kw))  # type: ignore[arg-type]
-
-    async def start(self, lang: str = "ru") -> None:
-        await self.send("command", "start")
-        await self.send("button", f"lang:{lang}")
-
-
-def payloads(outcome: Outcome) -> list[str]:
-    return [b.payload for r in outcome.replies for b in r.all_buttons()]
 
 
 async def test_first_contact_welcome_and_picker_preselected_from_hint(

@@ -18,6 +18,7 @@ from bot.app import Services
 from bot.composition import build_services, build_telegram
 from bot.settings import Settings
 from bot.telegram.factory import TelegramApp, make_bot
+from tests.bot.engine.real_nlu import real_understander
 from tests.bot.telegram.fake_bot_api import FakeBotAPI
 from tests.bot.telegram.scripted import make_settings, scripted_understander
 
@@ -79,3 +80,12 @@ async def eventually(check: Any, within: float = 5.0) -> Any:
             return result
         await asyncio.sleep(0.02)
     return result
+
+
+@pytest.fixture
+async def real_services(db_url: str, fake_api: FakeBotAPI) -> AsyncIterator[Services]:
+    # A burst big enough for a long conversation (more than history_window messages).
+    s = await build_services(make_settings(db_url, fake_api.url, flood_burst=100),
+                             understander=real_understander())
+    yield s
+    await s.close()

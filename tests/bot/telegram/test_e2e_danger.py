@@ -3,36 +3,16 @@ message rated elevated (Yes raises a case at high), and danger remembered after 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
 from bot.app import Services
-from bot.composition import build_services
 from hotline_router.models import Case
-from tests.bot.engine.real_nlu import ELEVATED, HARMLESS, LOCKED_IN_AND_BEATEN, rated, real_understander
+from tests.bot.engine.real_nlu import ELEVATED, HARMLESS, LOCKED_IN_AND_BEATEN, rated
 from tests.bot.telegram.conftest import polling
 from tests.bot.telegram.fake_bot_api import FakeBotAPI
-from tests.bot.telegram.scripted import make_settings
+from tests.bot.telegram.real import start_in_russian
 
 PERSON = 4343
-
-
-@pytest.fixture
-async def real_services(db_url: str, fake_api: FakeBotAPI) -> AsyncIterator[Services]:
-    # A burst big enough for the remembered-danger conversation (more than history_window).
-    s = await build_services(make_settings(db_url, fake_api.url, flood_burst=100),
-                             understander=real_understander())
-    yield s
-    await s.close()
-
-
-async def _start(api: FakeBotAPI) -> int:
-    api.send_text(PERSON, "/start")
-    await api.wait_for("sendMessage", chat_id=PERSON, count=2)
-    api.press(PERSON, "lang:ru")
-    return len(await api.wait_for("sendMessage", chat_id=PERSON, count=3))
 
 
 async def _cases(services: Services) -> list[Case]:
@@ -44,7 +24,7 @@ async def _cases(services: Services) -> list[Case]:
 async def test_check_question_yes_raises_a_case_at_high(real_services: Services, fake_api: FakeBotAPI) -> None:
     doubt = await rated(real_services.understander, ELEVATED, "elevated")
     async with polling(real_services):
-        sent = await _start(fake_api)
+        sent = await start_in_russian(fake_api, PERSON)
         fake_api.send_text(PERSON, doubt)
         question = (await fake_api.wait_for("sendMessage", chat_id=PERSON,
                                             where=lambda c: "check:yes:danger" in c.buttons()))[0]
@@ -64,7 +44,7 @@ async def test_check_question_yes_raises_a_case_at_high(real_services: Services,
 async def test_remembered_danger_after_cancel(real_services: Services, fake_api: FakeBotAPI) -> None:
     report = await rated(real_services.understander, LOCKED_IN_AND_BEATEN, "high")
     async with polling(real_services):
-        await _start(fake_api)
+        await start_in_russian(fake_api, PERSON)
         fake_api.send_text(PERSON, report)
         await fake_api.wait_for("sendMessage", chat_id=PERSON, where=lambda c: "112" in c.text)
         fake_api.send_text(PERSON, "/human")

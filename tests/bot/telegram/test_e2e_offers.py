@@ -6,16 +6,12 @@ gets the safety reply instead."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.app import Services
-from bot.composition import build_services
-from tests.bot.engine.real_nlu import rated, real_understander
+from tests.bot.engine.real_nlu import rated
 from tests.bot.telegram.conftest import polling
 from tests.bot.telegram.fake_bot_api import FakeBotAPI
-from tests.bot.telegram.scripted import make_settings
+from tests.bot.telegram.real import start_in_russian
 
 PERSON = 4545
 # Ads the current risk detector does not rate high (the situation model reads many job ads as
@@ -37,24 +33,10 @@ def _from_channel() -> dict[str, object]:
             "forward_date": int(time.time()) - 60}
 
 
-@pytest.fixture
-async def real_services(db_url: str, fake_api: FakeBotAPI) -> AsyncIterator[Services]:
-    s = await build_services(make_settings(db_url, fake_api.url), understander=real_understander())
-    yield s
-    await s.close()
-
-
-async def _start(api: FakeBotAPI) -> int:
-    api.send_text(PERSON, "/start")
-    await api.wait_for("sendMessage", chat_id=PERSON, count=2)
-    api.press(PERSON, "lang:ru")
-    return len(await api.wait_for("sendMessage", chat_id=PERSON, count=3))
-
-
 async def test_a_forwarded_ad_gets_the_offer_check(real_services: Services, fake_api: FakeBotAPI) -> None:
     ad = await rated(real_services.understander, ADS, ("none", "elevated"))
     async with polling(real_services):
-        await _start(fake_api)
+        await start_in_russian(fake_api, PERSON)
         fake_api.send_text(PERSON, ad, **_from_channel())
         [reply] = await fake_api.wait_for("sendMessage", chat_id=PERSON,
                                           where=lambda c: "Тревожные признаки в этом предложении" in c.text)
@@ -68,7 +50,7 @@ async def test_a_forwarded_ad_from_someone_who_cannot_leave_gets_safety_first(
 ) -> None:
     danger = ("Я поехал по этому объявлению. Хозяин забрал паспорт и не выпускает нас со стройки\n" + AD)
     async with polling(real_services):
-        sent = await _start(fake_api)
+        sent = await start_in_russian(fake_api, PERSON)
         fake_api.send_text(PERSON, danger, **_from_channel())
         await fake_api.wait_for("sendMessage", chat_id=PERSON, where=lambda c: "112" in c.text)
         later = fake_api.calls_of("sendMessage", PERSON)[sent:]
@@ -86,7 +68,7 @@ async def test_only_the_forwarded_copy_of_a_short_text_is_read_as_an_offer(
     """One line is too little to look like an ad when typed; forwarded, it is read as one."""
     short = await rated(real_services.understander, SHORT, ("none", "elevated"))
     async with polling(real_services):
-        sent = await _start(fake_api)
+        sent = await start_in_russian(fake_api, PERSON)
         fake_api.send_text(PERSON, short)
         await fake_api.wait_for("sendMessage", chat_id=PERSON, count=sent + 1)
         typed = fake_api.calls_of("sendMessage", PERSON)[sent:]
