@@ -47,8 +47,8 @@ test: install
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check bot nlu hotline_router tests benchmarks
-	$(BIN)/mypy bot nlu hotline_router
+	$(BIN)/ruff check bot nlu hotline_router shared tests benchmarks
+	$(BIN)/mypy bot nlu hotline_router shared
 
 check: install
 	$(BIN)/hamroh content check
