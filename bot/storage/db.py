@@ -101,25 +101,35 @@ def make_engine(url: str, *, echo: bool = False, connect_args: dict[str, Any] | 
     return engine
 
 
+HELD_BY_SESSION = "hamroh_write_gate"  # session.info: True holds the gate, False nested in its holder
+
+
 class WriteGate:
     """One writing transaction at a time in this process (SQLite). Taken from inside the
-    session's own events (they run in SQLAlchemy's greenlet, where awaiting is allowed);
-    a writer that waits longer than `timeout_s` fails like SQLite's busy timeout would."""
+    session's own events (they run in SQLAlchemy's greenlet, where awaiting is allowed) and
+    waited for as long as it takes, in order. A second session of the task that holds the
+    gate does not wait for itself: it goes on to SQLite, whose busy timeout applies."""
 
-    HELD = "hamroh_write_gate"
-
-    def __init__(self, timeout_s: float = 30.0) -> None:
-        self.timeout_s = timeout_s
+    def __init__(self) -> None:
         self.lock = asyncio.Lock()
+        self.owner: asyncio.Task[Any] | None = None
         self.waits = 0  # writers that had to queue, for tests and figures
 
     def _take(self, session: Session) -> None:
-        if session.info.get(self.HELD):
+        if HELD_BY_SESSION in session.info:
             return
+        task = asyncio.current_task()
+        if self.lock.locked() and task is not None and task is self.owner:
+            session.info[HELD_BY_SESSION] = False  # nested in the holder's task: do not deadlock
+            return
+        # The connection first: a holder that still had to wait for the pool could wait on
+        # sessions that hold connections while they wait for the gate.
+        session.connection()
         if self.lock.locked():
             self.waits += 1
-        await_only(asyncio.wait_for(self.lock.acquire(), self.timeout_s))
-        session.info[self.HELD] = True
+        await_only(self.lock.acquire())
+        self.owner = task
+        session.info[HELD_BY_SESSION] = True
 
     def _before_flush(self, session: Session, _context: Any, _instances: Any) -> None:
         self._take(session)
@@ -129,7 +139,8 @@ class WriteGate:
             self._take(state.session)
 
     def _after_transaction_end(self, session: Session, transaction: SessionTransaction) -> None:
-        if transaction.parent is None and session.info.pop(self.HELD, False):
+        if transaction.parent is None and session.info.pop(HELD_BY_SESSION, False):
+            self.owner = None
             self.lock.release()
 
     def session_class(self) -> type[Session]:
