@@ -36,7 +36,7 @@ def test_content_check_reports_hostile_files_at_their_line(tmp_path: Path, name:
     (root / "topics.yaml").write_text(text, encoding="utf-8")
     started = time.perf_counter()
     result, problems = check_content(root, today=TODAY, include_nlu=False)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 20.0  # refused, not expanded (a bomb takes minutes)
     found = {(p.path.name, p.line) for p in problems if words in p.message}
     assert found == {("greet.yaml", line), ("topics.yaml", line)}, [str(p) for p in problems]
     assert not result.content.catalogue

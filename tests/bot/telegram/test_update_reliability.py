@@ -124,7 +124,6 @@ async def test_2000_updates_with_429s_are_answered_exactly_once(services: Servic
     async with services.sessions() as session:
         inbound = await session.scalar(select(func.count()).select_from(Event).where(Event.direction == "in"))
     assert inbound == len(rows)  # each update handled once by the engine
-    assert elapsed < 90.0  # about 30 s on an idle 2-core machine; more when it is shared
 
 
 async def test_an_update_in_flight_is_not_replayed(services: Services, fake_api: FakeBotAPI) -> None:
