@@ -1,7 +1,8 @@
 """Polling mode with the same guarantees as webhooks: each update from `getUpdates` is
-committed to `telegram_updates` (deduplicated by update_id) before the next `getUpdates`
-confirms it to Telegram, then handled by the `UpdateProcessor` (lease with heartbeat,
-retries, dead letters); what a killed process left is replayed at the next start.
+committed to `telegram_updates` (deduplicated by update_id; each answer of `getUpdates` in
+one transaction) before the next `getUpdates` confirms it to Telegram, then handled by the
+`UpdateProcessor` (lease with heartbeat, retries, dead letters); what a killed process left
+is replayed at the next start.
 
 aiogram's `start_polling` confirms an update (the next call's offset) as soon as its handling
 task is created, so a crash could lose it; this loop replaces it in `hamroh serve`.
@@ -38,10 +39,11 @@ async def poll(bot: Bot, processor: UpdateProcessor, *, timeout_s: int = 30,
         try:
             updates = await bot(GetUpdates(offset=offset, timeout=timeout_s, allowed_updates=allowed_updates),
                                 **kwargs)
-            for update in updates:
-                payload = update.model_dump(mode="json", by_alias=True, exclude_none=True)
-                await processor.accept(bot, update.update_id, payload)  # False: seen before, skip
-                offset = update.update_id + 1
+            if updates:  # one transaction for the lot; redeliveries (seen before) are skipped
+                await processor.accept_many(bot, [
+                    (u.update_id, u.model_dump(mode="json", by_alias=True, exclude_none=True), u)
+                    for u in updates])
+                offset = updates[-1].update_id + 1
         except asyncio.CancelledError:
             raise
         except Exception as e:  # Telegram unreachable or the database down: try again

@@ -13,15 +13,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from sqlalchemy import String, and_, delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.group_commit import GroupCommit
 from bot.telegram.models import StoredUpdate
 
 log = structlog.get_logger(__name__)
@@ -47,6 +49,7 @@ class Claimed:
     update_id: int
     payload: dict[str, Any]
     attempt: int  # 1 for the first handling
+    parsed: object = None  # the update already parsed by the transport (polling), else None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,10 @@ class UpdateStore:
         # SQLite has one writer: share the handlers' gate (DbSessionMiddleware) rather than
         # meet them in SQLite's busy handler, which sleeps up to 100 ms at a time.
         self.gate = gate
+        # The two writes every update costs, shared by the updates that want them at the
+        # same moment (bot.storage.group_commit): one commit per round, not per update.
+        self.saves: GroupCommit[tuple[int, dict[str, Any]], set[int]] = GroupCommit(self._insert)
+        self.dones: GroupCommit[int, None] = GroupCommit(self._mark_done)
 
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncSession]:
@@ -83,13 +90,27 @@ class UpdateStore:
 
     async def save(self, update_id: int, payload: dict[str, Any]) -> bool:
         """Commit the update, leased to this process; False when already stored (a redelivery)."""
-        try:
-            async with self._write() as session:
-                session.add(StoredUpdate(update_id=update_id, payload=payload, status="pending",
-                                         claimed_at=self.clock(), attempts=1))
-        except IntegrityError:
-            return False
-        return True
+        return bool(await self.save_many([(update_id, payload)]))
+
+    async def save_many(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> set[int]:
+        """Commit several updates at once (a getUpdates batch); the ids that were new."""
+        wanted = {update_id for update_id, _ in updates}
+        inserted = await self.saves.submit(updates)  # shared by the callers of one round:
+        mine = wanted & inserted
+        inserted -= mine  # an id two callers sent at once is new for the first one only
+        return mine
+
+    async def _insert(self, updates: list[tuple[int, dict[str, Any]]]) -> set[int]:
+        now = self.clock()
+        rows = {update_id: {"update_id": update_id, "payload": payload, "status": "pending",
+                            "claimed_at": now, "attempts": 1}
+                for update_id, payload in reversed(updates)}  # the first of a repeated id
+        async with self._write() as session:
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            statement = insert(StoredUpdate).values(list(rows.values()))
+            result = await session.execute(statement.on_conflict_do_nothing(index_elements=["update_id"])
+                                           .returning(StoredUpdate.update_id))
+            return set(result.scalars())
 
     async def renew(self, update_ids: Collection[int]) -> int:
         """The heartbeat: extend the lease of updates this process is handling."""
@@ -103,9 +124,12 @@ class UpdateStore:
         return renewed
 
     async def done(self, update_id: int) -> None:
+        await self.dones.submit([update_id])
+
+    async def _mark_done(self, update_ids: list[int]) -> None:
         # The payload is the person's message: keep only the id (to spot redeliveries).
         async with self._write() as session:
-            await session.execute(update(StoredUpdate).where(StoredUpdate.update_id == update_id)
+            await session.execute(update(StoredUpdate).where(StoredUpdate.update_id.in_(update_ids))
                                   .values(status="done", payload={}, error=None, claimed_at=None,
                                           finished_at=self.clock())
                                   .execution_options(synchronize_session=False))

@@ -16,14 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import ErrorEvent, TelegramObject
+from aiogram.types import ErrorEvent, TelegramObject, Update
 from pydantic import ValidationError
 
 from bot.telegram.middlewares import DbSessionMiddleware
@@ -122,15 +122,21 @@ class UpdateProcessor:
     async def accept(self, bot: Bot, update_id: int, payload: dict[str, Any]) -> bool:
         """Store, then handle in the background; False for a redelivery (already stored).
         Raises when the store fails: the caller must not acknowledge the update."""
-        if update_id in self.inflight:
-            return False
-        self.inflight.add(update_id)  # before the row exists: the replay loop cannot take it
+        return bool(await self.accept_many(bot, [(update_id, payload, None)]))
+
+    async def accept_many(self, bot: Bot, updates: Sequence[tuple[int, dict[str, Any], Update | None]]) -> set[int]:
+        """`accept` for a batch (polling: one transaction for a whole getUpdates answer). An
+        update already parsed by the transport is handled as it is, not parsed again."""
+        new = [u for u in dict((u[0], u) for u in updates).values() if u[0] not in self.inflight]
+        ids = {update_id for update_id, _, _ in new}
+        self.inflight |= ids  # before the rows exist: the replay loop cannot take them
         try:
-            fresh = await self.store.save(update_id, payload)
+            fresh = await self.store.save_many([(update_id, payload) for update_id, payload, _ in new])
         finally:
-            self.inflight.discard(update_id)
-        if fresh:
-            self.spawn(bot, Claimed(update_id, payload, 1))
+            self.inflight -= ids
+        for update_id, payload, parsed in new:
+            if update_id in fresh:
+                self.spawn(bot, Claimed(update_id, payload, 1, parsed))
         return fresh
 
     def spawn(self, bot: Bot, claimed: Claimed) -> None:
@@ -158,8 +164,11 @@ class UpdateProcessor:
         try:
             try:
                 async with asyncio.timeout(self.handle_timeout_s):
-                    await self.dp.feed_raw_update(bot=bot, update=claimed.payload, **self.data,
-                                                  **{ATTEMPT_KEY: attempt})
+                    if isinstance(claimed.parsed, Update):
+                        await self.dp.feed_update(bot, claimed.parsed, **self.data, **{ATTEMPT_KEY: attempt})
+                    else:
+                        await self.dp.feed_raw_update(bot=bot, update=claimed.payload, **self.data,
+                                                      **{ATTEMPT_KEY: attempt})
             except Exception as e:  # not a Telegram update, the error handler failed, a timeout
                 attempt.error = attempt.error or e
                 if attempt.final or isinstance(e, PERMANENT):
