@@ -19,7 +19,6 @@ import asyncio
 import json
 import multiprocessing
 import resource
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness import free_port  # noqa: E402
 from nlu.config import NLUSettings  # noqa: E402
 from nlu.embedded import load_or_train, train  # noqa: E402
 from nlu.evaluate import EvalReport, embedded_predictor, evaluate, rasa_predictor  # noqa: E402
@@ -110,10 +110,7 @@ def bench_embedded(parses: int, cv: bool) -> None:
         print_cv(report)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+
 
 
 def _vm_hwm_mb(pid: int) -> float:
@@ -129,7 +126,7 @@ def bench_rasa(parses: int, run_cv: bool) -> None:
     if rasa_executable(ROOT) is None or model is None:
         print("  skipped: no .venv-rasa or no trained model (nlu/rasa/setup.sh)")
         return
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         serve_command(port, model, ROOT), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import socket
 import statistics
 import sys
 import time
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness import reachable  # noqa: E402
 from bot.i18n import Catalogs  # noqa: E402
 from bot.storage.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from hotline_router import operators  # noqa: E402
@@ -48,14 +48,7 @@ class ConsoleCfg:
     session_ttl_s = 3600
 
 
-def _pg_running(url: str) -> bool:
-    host_port = url.split("@", 1)[-1].split("/", 1)[0]
-    host, _, port = host_port.partition(":")
-    try:
-        with socket.create_connection((host, int(port or 5432)), timeout=0.5):
-            return True
-    except OSError:
-        return False
+
 
 
 async def _fill(engine: AsyncEngine, n: int) -> None:
@@ -159,7 +152,7 @@ def main() -> None:
     ap.add_argument("--operators", type=int, default=20)
     ap.add_argument("--pg", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     args = ap.parse_args()
-    if not _pg_running(args.pg):
+    if not reachable(args.pg, 5432):
         print("PostgreSQL is not running at 127.0.0.1:5432: queue benchmark skipped")
         return
     asyncio.run(run(args.pg, args.cases, args.operators))

@@ -20,8 +20,8 @@ measured is how fast one process handles updates, not Telegram's 30 messages/s. 
 SQLite first (a fresh file), then PostgreSQL in a fresh schema (a throwaway role whose
 schema of the same name comes first on its search_path), then two webhook processes on that
 PostgreSQL sharing Redis (updates posted to them in turn, as a load balancer would); each is
-skipped when its server is down. `--profile DIR` records a py-spy flame graph of each bot
-process during its burst. The fake Bot API and the load generator run in this process, on
+skipped when its server is down. `--profile DIR` records py-spy's stacks of each bot process
+during its burst. The fake Bot API and the load generator run in this process, on
 the same machine: on a shared machine the figures move with the other load.
 """
 
@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,15 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from benchmarks.harness import (  # noqa: E402
+    clear_redis,
+    cpu_seconds,
+    free_port,
+    reachable,
+    stop,
+    wait_until,
+    with_pg_schema,
+)
 from benchmarks.loadgen import sweep  # noqa: E402
 from tests.bot.telegram.fake_bot_api import TOKEN, FakeBotAPI  # noqa: E402
 
@@ -70,18 +78,6 @@ def topic_buttons() -> list[str]:
 
 
 TOPIC_BUTTONS = topic_buttons()
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
 def start_bot(api_url: str, db_url: str, workdir: Path, name: str = "bot",
@@ -123,22 +119,16 @@ class BalancedFakeAPI(FakeBotAPI):
         self.webhook_statuses.append(await self.post_webhook(update, secret=SECRET, url=url))
 
 
-async def wait_until(check: Callable[[], bool], within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError(what)
-        await asyncio.sleep(0.02)
-
-
 def is_help(text: str) -> bool:
     return "/human" in text and "/language" in text
 
 
 def profile(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes]:
-    """py-spy on a running bot (same user; needs ptrace)."""
+    """py-spy on a running bot (same user; needs ptrace): collapsed stacks, which speedscope
+    and flamegraph.pl read, and `benchmarks/profile_summary.py` sums up."""
     return subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid),
-                             "--rate", "250", "--duration", str(int(seconds)), "--output", str(out)],
+                             "--rate", "250", "--duration", str(int(seconds)), "--format", "raw",
+                             "--output", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -187,21 +177,11 @@ def offerer(api: FakeBotAPI, users: list[int], rng: random.Random) -> Callable[[
     return offer
 
 
-def stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 async def measure(label: str, api: FakeBotAPI, pids: list[int], args: argparse.Namespace) -> None:
     rng = random.Random(7)
     await burst(api, pids, list(range(900_000, 900_040)), rng)  # first requests, caches, connections
     users = list(range(1_000_000, 1_000_000 + args.users))
-    spies = [profile(pid, args.profile / f"{label.split()[0].lower()}-{i}.svg", 12)
+    spies = [profile(pid, args.profile / f"{label.split()[0].lower()}-{i}.txt", 12)
              for i, pid in enumerate(pids)] if args.profile else []
     rate, cpu_ms, n = await burst(api, pids, users, rng)
     print(f"{label:<11} burst of {n} updates: {rate:6.1f} updates/s, {cpu_ms:5.2f} CPU ms per update")
@@ -251,45 +231,6 @@ async def run_pair(db_url: str, args: argparse.Namespace) -> None:
             await clear_redis(args.redis, prefix)
 
 
-async def clear_redis(url: str, prefix: str) -> None:
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(url)
-    try:
-        keys = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=1000)]
-        for i in range(0, len(keys), 500):
-            await redis.delete(*keys[i:i + 500])
-    finally:
-        await redis.aclose()
-
-
-async def with_pg_schema(url: str, args: argparse.Namespace, case: Callable[[str], Any]) -> None:
-    """A throwaway role and its own schema: `"$user"` comes first on the default search_path."""
-    import asyncpg
-
-    base = url.replace("postgresql+asyncpg://", "postgresql://")
-    role = f"hamroh_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(base)
-    try:
-        await admin.execute(f'CREATE ROLE "{role}" LOGIN')
-        await admin.execute(f'CREATE SCHEMA "{role}" AUTHORIZATION "{role}"')
-        await case(url.replace("://postgres@", f"://{role}@", 1))
-    finally:
-        await admin.execute(f'DROP SCHEMA IF EXISTS "{role}" CASCADE')
-        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
-        await admin.close()
-
-
-def reachable(url: str, default_port: int) -> bool:
-    host_port = url.split("@", 1)[-1].split("://", 1)[-1].split("/", 1)[0]
-    host, _, port = host_port.partition(":")
-    try:
-        socket.create_connection((host, int(port or default_port)), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=500)
@@ -312,12 +253,12 @@ async def main() -> None:
         print("PostgreSQL  skipped: not running at", args.pg)
         return
     if "pg" in args.only:
-        await with_pg_schema(args.pg, args, lambda url: run_case("PostgreSQL", url, args))
+        await with_pg_schema(args.pg, lambda url: run_case("PostgreSQL", url, args))
     if "pair" in args.only:
         if not reachable(args.redis, 6379):
             print("2 webhooks  skipped: Redis not running at", args.redis)
             return
-        await with_pg_schema(args.pg, args, lambda url: run_pair(url, args))
+        await with_pg_schema(args.pg, lambda url: run_pair(url, args))
 
 
 if __name__ == "__main__":
