@@ -21,6 +21,7 @@ from bot.i18n import Catalogs
 from bot.settings import Settings
 from hotline_router.routing import RoutingError
 from hotline_router.service import Hotline
+from nlu.inbox.reload import refresh as refresh_model
 from nlu.risk.detector import RiskDetector
 
 log = structlog.get_logger(__name__)
@@ -62,6 +63,8 @@ class Services:
         for problem in detector.problems:
             log.warning("risk_rules.refused", problem=str(problem))
         self.understander.risk = detector
+        # A model retrained from new data (`hamroh nlu train` after an inbox export).
+        refresh_model(self.understander.nlu, self.settings.nlu)
         if self.hotline is not None:
             try:
                 self.hotline.reload_routing()

@@ -27,13 +27,21 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import Services
+from bot.campaigns.pacing import Budget
+from bot.campaigns.sender import CampaignSender
+from bot.campaigns.service import Campaigns, Scheduler, topic_title
 from bot.content.store import ContentStore
 from bot.engine.engine import Engine
 from bot.engine.handoff import HandoffPort, RecordingHandoff
 from bot.engine.understand import Understander
 from bot.i18n import Catalogs
+from bot.inbox.capture import InboxCapture
+from bot.inbox.desk import InboxDesk
+from bot.reminders.service import Reminders
+from bot.reminders.worker import ReminderWorker
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_sessionmaker, migrate
+from bot.telegram.campaign_transport import TelegramCampaignTransport, campaign_bot, headroom
 from bot.telegram.dialogue import Dialogue
 from bot.telegram.factory import (
     TelegramApp,
@@ -45,8 +53,11 @@ from bot.telegram.factory import (
     update_middlewares,
 )
 from bot.telegram.forum import ForumRelay, OperatorsChat
+from bot.telegram.reminder_buttons import TelegramNoticeSender, with_remind_button
 from bot.telegram.routers import get_routers
 from bot.telegram.sender import TelegramSender
+from hotline_router.console import campaigns as campaign_pages
+from hotline_router.console import inbox as inbox_pages
 from hotline_router.operations import Operations
 from hotline_router.routing import load_routing
 from hotline_router.runtime import HotlineRuntime
@@ -117,7 +128,8 @@ async def build_services(settings: Settings, *, handoff: HandoffPort | None = No
     if handoff is None:
         handoff = HotlineHandoff(hotline) if hotline is not None else RecordingHandoff()
     engine = Engine(content=content, understander=understander, catalogs=catalogs, handoff=handoff,
-                    default_lang=settings.default_lang, history_window=settings.history_window)
+                    default_lang=settings.default_lang, history_window=settings.history_window,
+                    capture=InboxCapture(settings.inbox) if settings.inbox.enabled else None)
     return Services(settings=settings, content=content, understander=understander, catalogs=catalogs,
                     db=db, sessions=sessions, handoff=handoff, engine=engine, hotline=hotline)
 
@@ -130,7 +142,20 @@ def hotline_runtime(services: Services, *,
     """SLA watcher, reply delivery and the console (with `extend`'s routes); None without a hotline."""
     if services.hotline is None:
         return None
-    return HotlineRuntime(services.hotline, services.settings.console, extend=extend)
+    return HotlineRuntime(services.hotline, services.settings.console, extend=functools.partial(
+        extend_console, services, extend))
+
+
+def extend_console(services: Services, extend: Callable[[web.Application], None] | None,
+                   app: web.Application) -> None:
+    """The editors' inbox and figures (bot.inbox), then the caller's routes."""
+    settings = services.settings
+    inbox_pages.mount(app, InboxDesk(services.sessions, services.content, settings.inbox,
+                                     threshold=settings.nlu.threshold))
+    # supervisors' Campaigns page (issue 16)
+    campaign_pages.mount(app, build_campaigns(settings, services.sessions, services.content))
+    if extend is not None:
+        extend(app)
 
 
 # -- 3. the Telegram side ----------------------------------------------------------------------
@@ -147,9 +172,14 @@ def handler_dependencies(services: Services, forum: ForumRelay | None) -> Mappin
     return {
         # the person's journeys: the engine and what their replies need
         "dialogue": Dialogue(engine=services.engine, handoff=services.handoff, catalogs=services.catalogs,
-                             default_lang=settings.default_lang, retention_days=settings.retention_days),
+                             default_lang=settings.default_lang, retention_days=settings.retention_days,
+                             decorate=functools.partial(with_remind_button, catalogs=services.catalogs,
+                                                        topics=dict(settings.reminders.topics))
+                             if settings.reminders.enabled else None),
+        "reminders": Reminders(settings.reminders),  # /remind and its buttons (bot.telegram.reminders)
         "handoff": services.handoff,  # /forget and edited messages during a handoff
         "retention_days": settings.retention_days,  # /privacy
+        "campaign_press_days": settings.campaigns.press_window_days,  # campaign buttons (bot.telegram.news)
         # the operators' group: the queue's actions and the case topics
         "operations": Operations(services.hotline) if services.hotline is not None else None,
         "forum": forum,
@@ -184,3 +214,34 @@ def build_telegram(services: Services, *, bot: Bot | None = None, redis: Redis |
         connect_hotline(services.hotline, sender, forum)
     return TelegramApp(bot=bot, dp=dp, operators=operators, forum=forum, sender=sender, flood=middlewares[0],
                        i18n=services.catalogs, redis=redis)
+
+
+def reminder_worker(services: Services, bot: Bot) -> ReminderWorker | None:
+    """Sends the people's deadline reminders through the bot (paced by its session); run it
+    with the other workers. None when reminders are turned off."""
+    settings = services.settings
+    if not settings.reminders.enabled:
+        return None
+    return ReminderWorker(services.sessions, TelegramNoticeSender(bot, services.catalogs), services.catalogs,
+                          settings.reminders, default_lang=settings.default_lang)
+
+
+# -- 4. awareness campaigns (bot.campaigns) ----------------------------------------------------
+
+
+def build_campaigns(settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                    content: ContentStore) -> Campaigns:
+    """The editors' campaigns, their figures and their start/stop (CLI, console, scheduler)."""
+    return Campaigns(sessions, settings.campaigns, settings.content.dir / "campaigns",
+                     titles=functools.partial(topic_title, content))
+
+
+def campaign_scheduler(services: Services, tg: TelegramApp) -> Scheduler:
+    """Sends campaigns through a bot that shares `tg`'s pacer, under a budget that leaves the
+    rest of Telegram's limit to answers and operators' replies."""
+    s = services.settings.campaigns
+    pacer = tg.delivery.pacer
+    budget = Budget(s.per_s, reserve=s.reserve, headroom=functools.partial(headroom, pacer))
+    transport = TelegramCampaignTransport(campaign_bot(services.settings.telegram, pacer))
+    return Scheduler(build_campaigns(services.settings, services.sessions, services.content),
+                     CampaignSender(services.sessions, transport, budget, s))

@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.campaigns.config import CampaignSettings
+from bot.inbox.config import InboxSettings
 from bot.ops.config import OpsSettings
 from hotline_router.config import HotlineSettings
 from nlu.config import NLUSettings
@@ -73,6 +75,27 @@ class TelegramSettings(BaseModel):
     max_retry_after_s: float = Field(default=120.0, gt=0)
 
 
+class ReminderSettings(BaseModel):
+    """Reminders of a person's own deadlines (bot.reminders): patent paid until, registration
+    ending, 90 days of stay."""
+
+    enabled: bool = True
+    days_before: tuple[int, ...] = (3, 1)  # reminders this many days before the deadline
+    hour: int = Field(default=10, ge=6, le=20)  # local time of day in the person's country
+    # The country the person is in (users.country) -> time zone; anything else: default_zone.
+    zones: dict[str, str] = {"RU": "Europe/Moscow", "KZ": "Asia/Almaty", "TJ": "Asia/Dushanbe",
+                             "UZ": "Asia/Tashkent"}
+    default_zone: str = "Europe/Moscow"
+    # Topic answers that get a "Remind me" button, and which kind of reminder it sets.
+    topics: dict[str, Literal["patent", "registration", "stay"]] = {
+        "docs_patent": "patent", "docs_patent_payment": "patent", "docs_registration": "registration",
+        "docs_moscow_amina": "registration", "docs_stay_period": "stay"}
+    max_per_person: int = Field(default=10, ge=1)
+    interval_s: float = Field(default=30.0, gt=0)  # how often the worker looks for due reminders
+    lease_s: float = Field(default=60.0, gt=0)  # a send left by a killed process is retried after this
+    max_attempts: int = Field(default=8, ge=1)
+
+
 class ConsoleSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -106,6 +129,9 @@ class Settings(BaseSettings):
     console: ConsoleSettings = ConsoleSettings()
     hotline: HotlineSettings = HotlineSettings()
     ops: OpsSettings = OpsSettings()  # /healthz, /readyz, /metrics (bot.ops)
+    inbox: InboxSettings = InboxSettings()  # misunderstood messages for editors (bot.inbox)
+    reminders: ReminderSettings = ReminderSettings()  # bot.reminders
+    campaigns: CampaignSettings = CampaignSettings()  # awareness campaigns (bot.campaigns)
 
     @classmethod
     def settings_customise_sources(

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline_router.models import ConsoleSession, Operator
 
-ROLES = ("operator", "supervisor")
+ROLES = ("operator", "supervisor", "editor")  # editor: the inbox and figures only
 MIN_PASSWORD = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # argon2 already uses 4 lanes per hash: one worker per 4 cores keeps a core for the loop.

@@ -3,6 +3,7 @@ Rasa. The lead's CLI adds the group with `cli.add_command(nlu_group)`."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from nlu.config import NLUSettings
 from nlu.embedded import load_or_train
 from nlu.evaluate import embedded_predictor, evaluate, rasa_predictor
+from nlu.inbox.reload import signal_service
 from nlu.problems import Problem
 from nlu.rasa_tools import RasaUnavailable, latest_model, rasa_executable, serve_command
 from nlu.report import write_reports
@@ -54,7 +56,22 @@ def domain_problems(topic_ids: list[str], path: Path = DOMAIN_FILE) -> list[Prob
     return problems
 
 
-@click.group("nlu")
+# `hamroh nlu inbox ...` reads the bot's database: its module is loaded when it runs.
+LAZY = {"inbox": "bot.inbox.cli:inbox_group"}
+
+
+class _NluGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY and cmd_name not in self.commands:
+            module, _, attr = LAZY[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group("nlu", cls=_NluGroup)
 def nlu_group() -> None:
     """Understanding: training data, models, evaluation."""
 
@@ -84,13 +101,17 @@ def check_cmd(ctx: click.Context, topics_file: Path, data_dir: Path | None, stri
 @nlu_group.command("train")
 @click.pass_context
 def train_cmd(ctx: click.Context) -> None:
-    """Train the embedded model now (or confirm the cache is current)."""
+    """Train the embedded model now (or confirm the cache is current); a running service
+    picks it up without a restart."""
     settings = _settings(ctx)
     model = load_or_train(settings.data_dir, settings.cache_dir)
     click.echo(
         f"embedded model {model.key}: {len(model.intents)} intents, "
         f"trained in {model.train_seconds:.1f} s, cached in {settings.cache_dir}"
     )
+    pid = signal_service()
+    if pid is not None:
+        click.echo(f"the running service (process {pid}) reloads the model")
 
 
 @nlu_group.command("test")

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "operators": ("bot.cli.commands:operators", "Console accounts of hotline operators and supervisors."),
     "telegram": ("bot.telegram.cli:telegram_group", "The Telegram bot's operator links (see docs/telegram.md)."),
     "updates": ("bot.telegram.updates_cli:updates_group", "Telegram updates that could not be handled."),
+    "campaign": ("bot.cli.campaign_group:campaign", "Awareness campaigns: list, preview, audience, send."),
 }
 
 

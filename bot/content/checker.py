@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bot.campaigns.schema import check_campaigns
 from bot.content.loader import LoadResult, load_content
 from bot.content.review import read_reviewed, review_problems
 from bot.content.yamlsrc import YamlError, load_yaml
@@ -52,6 +53,7 @@ def check_content(root: Path, *, max_age_days: int = 180, today: dt.date | None 
     result = load_content(root, max_age_days=max_age_days, today=today)
     problems = list(result.problems) + coverage_problems(root, result)
     problems += review_problems(read_reviewed(root)[0], today)
+    problems += check_campaigns(root / "campaigns", set(result.content.catalogue))  # issue 16
     if include_nlu:
         problems += _nlu_and_risk_problems(root, set(result.content.catalogue))
     return result, sorted(set(problems), key=lambda p: (str(p.path), p.line, p.message))

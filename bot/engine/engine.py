@@ -35,6 +35,7 @@ from bot.engine.understand import (
     has_words,
 )
 from bot.i18n import Catalogs, Translator
+from bot.inbox.capture import CapturePort, NoCapture
 from bot.ops import metrics
 from bot.storage import repo
 from bot.storage.models import Event, User, utcnow
@@ -50,8 +51,10 @@ _CHAT_AREA = "chat"
 
 class Engine:
     def __init__(self, *, content: ContentStore, understander: Understander, catalogs: Catalogs,
-                 handoff: HandoffPort, default_lang: Lang = "ru", history_window: int = 10) -> None:
+                 handoff: HandoffPort, default_lang: Lang = "ru", history_window: int = 10,
+                 capture: CapturePort | None = None) -> None:
         self.content = content
+        self.capture = capture or NoCapture()  # the editors' inbox of misunderstood messages
         self.understander = understander
         self.catalogs = catalogs
         self.handoff = handoff
@@ -219,6 +222,7 @@ class Engine:
         outcome = offers.apply(outcome, cleaned, forwarded=forwarded, lang=lang, _=_, checker=checker)
         inbound.lang, inbound.topic, inbound.confidence = u.lang, u.decision.topic, u.decision.confidence
         inbound.risk, inbound.indicators, inbound.evidence = str(u.risk.level), list(u.risk.indicators), _evidence(u)
+        await self.capture.understood(session, user=user, u=u, context=context)  # no query unless it qualifies
         return outcome
 
     def _reply_for(self, u: Understanding, lang: Lang, _: Translator, country: str | None, *,
@@ -292,6 +296,7 @@ class Engine:
         facts = facts.at_least(RiskFacts.of(remembered))
         level, indicators, evidence = facts.level, list(facts.indicators), list(facts.evidence)
         events = await repo.recent_events(session, user=user, limit=50)
+        await self.capture.handed_off(session, user=user, events=events)
         transcript = [{"at": e.at.isoformat(), "direction": e.direction, "kind": e.kind, "text": e.text,
                        "topic": e.topic} for e in events]
         ticket = await self.handoff.request(session, user=user, lang=lang, level=level, indicators=indicators,

@@ -29,6 +29,11 @@ class User(Base):
     country: Mapped[str | None] = mapped_column(String(8), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Awareness campaigns (bot.campaigns): news only to people who said yes (off by default);
+    # `blocked_at`: Telegram answered 403 (they blocked the bot), later campaigns skip them.
+    news: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    news_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    blocked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 # The person's messages that were rated elevated or high: a partial index keeps them apart

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -47,6 +48,8 @@ class Dialogue:
     catalogs: Catalogs
     default_lang: Lang
     retention_days: int
+    # Extra buttons under some answers (e.g. "Remind me", bot.telegram.reminder_buttons).
+    decorate: Callable[[Outcome], Outcome] | None = None
 
     def with_privacy(self, outcome: Outcome) -> Outcome:
         """/start (and a first contact) says in one paragraph what is stored, for how long,
@@ -75,6 +78,8 @@ async def converse(incoming: Incoming, *, dialogue: Dialogue, session: AsyncSess
             case_id = outcome.relayed_to_case
             responder.after_flush.append(lambda: forum.mirror(case_id, chat_id, incoming))
         return outcome
+    if dialogue.decorate is not None:
+        outcome = dialogue.decorate(outcome)
     responder.outcome(chat_id, dialogue.with_privacy(outcome))
     if outcome.handoff_requested and forum is not None:
         user = await repo.get_user(session, transport=TRANSPORT, external_id=incoming.external_id)

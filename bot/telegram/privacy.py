@@ -24,6 +24,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.handoff import HandoffPort
+from bot.inbox import repo as inbox_repo
+from bot.reminders import repo as reminders_repo
 from bot.storage import repo, retention
 from bot.storage.models import Event
 from bot.telegram.models import ForumTopic, HandoffFile, StoredUpdate
@@ -70,6 +72,7 @@ async def forget(session: AsyncSession, *, handoff: HandoffPort, external_id: st
     result.topics = [(t.chat_id, t.thread_id) for t in topics]
     await session.execute(delete(ForumTopic).where(ForumTopic.external_id == external_id))
     await _forget_stored_updates(session, external_id)
+    await reminders_repo.forget(session, user_id=user.id)
     await repo.forget_user(session, user=user)
     log.info("privacy.forgotten", closed_case=case_id, topics=len(result.topics))
     return result
@@ -124,6 +127,7 @@ async def purge_expired(session: AsyncSession, *, days: int, now: dt.datetime | 
     now = now or dt.datetime.now(dt.UTC)
     out = Retention(events=await purge_old_events(session, days=days, now=now))
     out.handoff_requests = await retention.purge_handoff_requests(session, days=days, now=now)
+    await inbox_repo.purge_old(session, days=days, now=now)  # the editors' inbox (bot.inbox)
     await _purge_cases(session, out, days=days, now=now)
     # Last: a purged case has let go of the person, so their row can go now.
     out.users = await retention.purge_inactive_users(session, days=days, now=now)

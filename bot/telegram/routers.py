@@ -9,7 +9,7 @@ from aiogram.enums import ChatType
 from aiogram.types import ChatMemberUpdated, Message
 
 from bot.settings import Settings
-from bot.telegram import handoff, operator_group, questions, start_language
+from bot.telegram import handoff, news, operator_group, questions, reminders, start_language
 from bot.telegram.forum import OperatorsChat
 
 
@@ -19,7 +19,9 @@ def person_router() -> Router:
     r.edited_message.filter(F.chat.type == ChatType.PRIVATE)
     r.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     # Order matters: the catch-all questions router comes last.
-    r.include_routers(start_language.router(), handoff.router(), questions.router())
+    # news (bot.telegram.news) first: its /start is the usual one plus the offer of news.
+    r.include_routers(news.router(), start_language.router(), handoff.router(), reminders.router(),
+                      questions.router())
     return r
 
 

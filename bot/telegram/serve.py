@@ -13,7 +13,14 @@ import structlog
 from aiohttp import web
 
 from bot.app import Services
-from bot.composition import build_services, build_telegram, hotline_runtime, redis_client
+from bot.composition import (
+    build_services,
+    build_telegram,
+    campaign_scheduler,
+    hotline_runtime,
+    redis_client,
+    reminder_worker,
+)
 from bot.engine.understand import Understander
 from bot.ops import health as ops_health
 from bot.runtime import content_reloading
@@ -116,6 +123,10 @@ async def run(settings: Settings, *, understander: Understander | None = None,
     # The retention job also deletes handled update ids (kept a day): every 6 hours is enough.
     tasks = [asyncio.create_task(every(6 * 3600.0, lambda: purge_expired(services, tg.forum), "retention"))]
     tasks.append(ops_health.start(services, tg))  # metrics hooks; /healthz /readyz /metrics (bot.ops)
+    if (reminders := reminder_worker(services, tg.bot)) is not None:  # deadline reminders (bot.reminders)
+        tasks.append(asyncio.create_task(reminders.run(), name="reminders"))
+    campaigns = campaign_scheduler(services, tg)  # awareness campaigns at their time (bot.campaigns)
+    tasks.append(asyncio.create_task(campaigns.run(), name="campaigns"))
     try:
         if runtime is not None:
             await runtime.start()
@@ -142,6 +153,7 @@ async def run(settings: Settings, *, understander: Understander | None = None,
         if services.hotline is not None:
             with contextlib.suppress(TimeoutError):  # forum lines still on their way
                 await asyncio.wait_for(services.hotline.events.drain(), 5.0)
+        await campaigns.close()
         await tg.bot.session.close()
         if redis is not None:
             await redis.aclose()

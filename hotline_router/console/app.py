@@ -23,6 +23,7 @@ from hotline_router import auth, operators
 from hotline_router.config import HotlineSettings
 from hotline_router.console import casepage, i18n, labels, login, views
 from hotline_router.console.client import TrustedProxies
+from hotline_router.console.inbox_keys import EDITOR, EDITOR_PATHS
 from hotline_router.console.keys import (
     CLIENT_IP,
     KEYS,
@@ -94,6 +95,9 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         if request.method == "GET" and not request.headers.get("X-Requested-With"):
             raise web.HTTPSeeOther("/console/login")
         raise web.HTTPUnauthorized(text="Your session has ended: log in again.")
+    if op.role == EDITOR and not request.path.startswith(EDITOR_PATHS):
+        # Editors label messages and read figures; cases are the operators' (bot.inbox).
+        raise web.HTTPSeeOther("/console/inbox")
     if request.method == "POST":
         try:
             form = await request.post()

@@ -14,7 +14,7 @@ from aiogram import Router
 from bot import composition
 from bot.engine.understand import Understander
 from bot.settings import Settings
-from bot.telegram import handoff, operator_group, questions, start_language
+from bot.telegram import handoff, news, operator_group, questions, reminders, start_language
 from bot.telegram.dialogue import Dialogue
 from bot.telegram.factory import make_bot
 from bot.telegram.forum import CaseAction, CaseOutcome, OperatorsChat, case_buttons, outcome_buttons
@@ -23,7 +23,7 @@ from tests.bot.telegram.mocked_session import MockedSession
 from tests.bot.telegram.scripted import make_settings, scripted_understander
 
 ROOT = Path(__file__).parents[2]
-JOURNEYS = (handoff, questions, start_language, operator_group)
+JOURNEYS = (handoff, questions, start_language, operator_group, news, reminders)
 
 
 @pytest.fixture
@@ -54,7 +54,8 @@ async def test_handlers_get_narrow_dependencies_and_the_hotline_is_connected(set
     try:
         tg = composition.build_telegram(services, bot=make_bot(settings.telegram, session=MockedSession()))
         data = tg.dp.workflow_data
-        assert set(data) == {"dialogue", "handoff", "retention_days", "operations", "forum"}
+        assert set(data) == {"dialogue", "handoff", "retention_days", "operations", "forum", "reminders",
+                             "campaign_press_days"}
         assert isinstance(data["dialogue"], Dialogue) and data["dialogue"].engine is services.engine
         assert isinstance(data["operations"], Operations) and data["forum"] is tg.forum is not None
         assert data["retention_days"] == settings.retention_days

@@ -22,6 +22,8 @@ from sqlalchemy import select
 
 import bot.telegram.models as telegram_models
 from bot.app import Services
+from bot.campaigns.models import CampaignDelivery, CampaignRun
+from bot.reminders.service import Reminders
 from bot.storage import repo
 from bot.storage.models import Base as BotBase
 from bot.storage.models import User
@@ -43,6 +45,8 @@ ALLOW = {
     "hotline_operators": "the hotline's staff accounts, not the people who write",
     "hotline_console_sessions": "operators' console logins (token hashes)",
     "telegram_operator_links": "operators' own Telegram ids, linked by an administrator",
+    "campaign_runs": "a campaign's state (bot.campaigns): no person",
+    "campaign_presses": "campaign button presses counted by language and country only",
 }
 assert telegram_models.StoredUpdate.__table__.metadata is BotBase.metadata
 
@@ -108,6 +112,11 @@ async def populate(services: Services, fake_api: FakeBotAPI, ops: Operations) ->
         session.add(Alert(case_id=case.id, kind="sla_breach", message=f"SLA breach: case #{case.id}"))
         await repo.add_handoff_request(session, user=user, level="high", indicators=[],
                                        transcript=[{"direction": "in", "text": WORDS}])
+        await Reminders(services.settings.reminders).set(  # a patent reminder, with its messages
+            session, user_id=user.id, country=None, kind="patent", date=dt.date.today() + dt.timedelta(days=20))
+        session.add(CampaignRun(id="wave"))  # an awareness campaign sent to them (bot.campaigns)
+        await session.flush()
+        session.add(CampaignDelivery(campaign_id="wave", user_id=user.id, lang="ru", country="RU", status="sent"))
         session.add(telegram_models.StoredUpdate(
             update_id=10**12, status="dead", error="ValueError: boom", attempts=5,
             received_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=100),

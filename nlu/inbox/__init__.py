@@ -1,0 +1,1 @@
+"""Labelled inbox messages back into the training data: export, review, reload."""
