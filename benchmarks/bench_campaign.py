@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.composition import build_services, campaign_scheduler  # noqa: E402
 from bot.logs import configure_logging  # noqa: E402
+from shared.stats import percentile  # noqa: E402
 from tests.bot.telegram.campaign_people import FIRST_ID, add_people, write_campaign  # noqa: E402
 from tests.bot.telegram.conftest import polling  # noqa: E402
 from tests.bot.telegram.fake_bot_api import FakeBotAPI  # noqa: E402
@@ -42,8 +43,9 @@ CASES = range(101, 111)  # people operators reply to
 
 
 def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000 if ordered else float("nan")
+    """Milliseconds at quantile `q` (0..1) of samples in seconds (shared.stats, the one helper)."""
+    found = percentile(values, q * 100)
+    return float("nan") if found is None else found * 1000
 
 
 class Probes:

@@ -8,7 +8,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from bot.i18n import Catalogs
 from nlu.languages import LANGS, Lang
 
-COMMANDS = ("start", "menu", "language", "help", "human", "cancel", "privacy", "forget")
+COMMANDS = ("start", "menu", "language", "help", "human", "cancel", "remind", "news", "privacy", "forget")
 
 
 def descriptions(catalogs: Catalogs, lang: Lang) -> list[BotCommand]:
@@ -20,6 +20,8 @@ def descriptions(catalogs: Catalogs, lang: Lang) -> list[BotCommand]:
         "help": _("What I can do"),
         "human": _("Talk to a person from the hotline"),
         "cancel": _("Leave the hotline queue"),
+        "remind": _("Remind me of a deadline"),
+        "news": _("Hotline news: on or off"),
         "privacy": _("What is stored about you"),
         "forget": _("Delete everything about you"),
     }
