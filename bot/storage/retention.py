@@ -40,7 +40,8 @@ async def purge_inactive_users(session: AsyncSession, *, days: int, now: dt.date
     still to come. The caller commits."""
     before = now - dt.timedelta(days=days)
     still_named = sa.exists().where(_cases.c.user_id == User.id)
-    waiting = sa.exists().where(_reminder_sends.c.user_id == User.id, _reminder_sends.c.status.in_(("pending", "sending")))
+    waiting = sa.exists().where(_reminder_sends.c.user_id == User.id,
+                                _reminder_sends.c.status.in_(("pending", "sending")))
     return _count(await session.execute(
         sa.delete(User).where(User.last_seen_at < before, ~still_named, ~waiting)
         .execution_options(synchronize_session=False)))
