@@ -17,7 +17,6 @@ part recorded (`parts_sent`): a retry resumes at the first part not yet sent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline_router.cases import SYSTEM, record
 from hotline_router.models import Case, Message, utcnow
+from shared.loops import Waker
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -74,7 +74,7 @@ class SenderRegistry:
         return sorted(self._senders)
 
 
-class DeliveryWorker:
+class DeliveryWorker(Waker):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], senders: SenderRegistry, *,
                  clock: Clock = utcnow, max_attempts: int = 5, interval_s: float = 1.0,
                  lease_s: float = 30.0, send_timeout_s: float = 20.0, parallel: int = 8,
@@ -84,22 +84,10 @@ class DeliveryWorker:
         self.max_attempts, self.interval_s, self.lease_s = max_attempts, interval_s, lease_s
         self.send_timeout_s = send_timeout_s
         self._limit = asyncio.Semaphore(parallel)
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        self._wake.set()
+        Waker.__init__(self)
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a database hiccup must not stop delivery for good
-                log.exception("delivery.loop_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
-            self._wake.clear()
+        await self.loop(self.run_once, interval_s=self.interval_s, name="delivery")
 
     async def run_once(self) -> int:
         """Deliver what is due; returns how many messages went out."""

@@ -3,8 +3,6 @@ previews, the audience, starting and stopping, figures, button presses, and the 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import functools
 from collections import Counter
@@ -26,6 +24,7 @@ from bot.campaigns.sender import CampaignSender, Rendered
 from bot.content.store import ContentStore
 from bot.storage.models import utcnow
 from nlu.languages import is_lang
+from shared.loops import Waker
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -180,15 +179,12 @@ async def record_press(session: AsyncSession, *, user_id: int, campaign_id: str,
     return True
 
 
-class Scheduler:
+class Scheduler(Waker):
     """Inside `hamroh serve`: queues scheduled campaigns at their time and sends running ones."""
 
     def __init__(self, campaigns: Campaigns, sender: CampaignSender) -> None:
         self.campaigns, self.sender = campaigns, sender
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        self._wake.set()
+        Waker.__init__(self)
 
     async def tick(self) -> int:
         await self.campaigns.queue_due()
@@ -205,16 +201,7 @@ class Scheduler:
         return sent
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a database hiccup must not stop campaigns for good
-                log.exception("campaign.scheduler_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.campaigns.settings.interval_s)
-            self._wake.clear()
+        await self.loop(self.tick, interval_s=self.campaigns.settings.interval_s, name="campaigns")
 
     async def close(self) -> None:
         await self.sender.transport.close()

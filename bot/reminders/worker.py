@@ -13,7 +13,6 @@ patent. Pacing within Telegram's limits is the bot's own (bot.telegram.delivery)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from bot.settings import ReminderSettings
 from bot.storage.models import User, utcnow
 from hotline_router.relay import DeliveryResult
 from nlu.languages import Lang, is_lang
+from shared.loops import Waker
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -60,7 +60,7 @@ def _aware(at: dt.datetime | None) -> dt.datetime | None:
     return None if at is None else at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
 
 
-class ReminderWorker:
+class ReminderWorker(Waker):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: NoticeSender, catalogs: Catalogs,
                  settings: ReminderSettings, *, default_lang: Lang = "ru", clock: Clock = utcnow,
                  batch: int = 200, parallel: int = 8, send_timeout_s: float = 30.0) -> None:
@@ -68,25 +68,15 @@ class ReminderWorker:
         self.settings, self.default_lang, self.clock = settings, default_lang, clock
         self.batch, self.send_timeout_s = batch, send_timeout_s
         self._limit = asyncio.Semaphore(parallel)
-        self._wake = asyncio.Event()
+        Waker.__init__(self)
         self._purged_at: dt.datetime | None = None
         self.sent = 0
 
-    def wake(self) -> None:
-        self._wake.set()
-
     async def run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-                await self.purge()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a database hiccup must not stop reminders for good
-                log.exception("reminders.loop_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.interval_s)
-            self._wake.clear()
+        async def round_() -> None:
+            await self.run_once()
+            await self.purge()
+        await self.loop(round_, interval_s=self.settings.interval_s, name="reminders")
 
     async def purge(self) -> int:
         """Reminders whose deadline is long past go (at most once an hour)."""
