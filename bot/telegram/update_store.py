@@ -95,6 +95,8 @@ class UpdateStore:
     async def save_many(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> set[int]:
         """Commit several updates at once (a getUpdates batch); the ids that were new."""
         wanted = {update_id for update_id, _ in updates}
+        if not wanted:  # nothing to write (an INSERT of no rows is not "no INSERT")
+            return set()
         inserted = await self.saves.submit(updates)  # shared by the callers of one round:
         mine = wanted & inserted
         inserted -= mine  # an id two callers sent at once is new for the first one only

@@ -129,6 +129,8 @@ class UpdateProcessor:
         update already parsed by the transport is handled as it is, not parsed again."""
         new = [u for u in dict((u[0], u) for u in updates).values() if u[0] not in self.inflight]
         ids = {update_id for update_id, _, _ in new}
+        if not ids:  # every one of them is being handled here already (a redelivery)
+            return set()
         self.inflight |= ids  # before the rows exist: the replay loop cannot take them
         try:
             fresh = await self.store.save_many([(update_id, payload) for update_id, payload, _ in new])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from aiogram import Bot, Dispatcher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,6 +16,7 @@ from bot.storage.db import make_sessionmaker, migrate
 from bot.storage.group_commit import GroupCommit
 from bot.telegram.models import StoredUpdate
 from bot.telegram.update_store import UpdateStore
+from bot.telegram.updates import UpdateProcessor
 
 
 class Table:
@@ -94,6 +96,7 @@ async def test_update_store_batches_and_recognises_redeliveries(any_engine: Asyn
     assert store.saves.rounds == 1
     assert await store.save_many([*batch[:10], (500, {"update_id": 500})]) == {500}  # redeliveries skipped
     assert await store.save(5, {"update_id": 5}) is False
+    assert await store.save_many([]) == set()  # nothing to write, and no INSERT without rows
     # The same id from two callers at once (two webhook deliveries): new for one of them only.
     both = await asyncio.gather(store.save(600, {"update_id": 600}), store.save(600, {"update_id": 600}))
     assert sorted(both) == [False, True]
@@ -114,3 +117,13 @@ async def test_update_store_save_is_one_transaction_per_caller_when_alone(any_en
     for i in range(n):
         assert await store.save(1000 + i, {"update_id": 1000 + i}) is True
     assert store.saves.rounds == n
+
+
+async def test_a_redelivery_while_in_flight_writes_nothing(sqlite_engine: AsyncEngine) -> None:
+    """Telegram retried while this process still handles the update: 200, nothing stored."""
+    await migrate(sqlite_engine)
+    store = UpdateStore(make_sessionmaker(sqlite_engine))
+    processor = UpdateProcessor(Dispatcher(), store)
+    processor.inflight.add(77)
+    assert await processor.accept(Bot("42:TEST"), 77, {"update_id": 77}) is False
+    assert store.saves.rounds == 0
