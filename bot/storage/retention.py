@@ -7,7 +7,7 @@ bot.telegram.privacy.purge_expired): what /start promises, nothing personal olde
   hotline case still names them (a purged case has let go of `user_id`), so deleting the
   row cascades into nothing the statistics need. Their events are already gone (older than
   the period). Someone who writes again later starts afresh (the language is asked again).
-  A person with a reminder still to be sent is kept until it has gone.
+  A person with a reminder still to be sent (due after `now`) is kept until it has gone.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from bot.storage.models import HandoffRequest, User
 _cases = sa.table("hotline_cases", sa.column("user_id", sa.Integer))
 # A reminder still to be sent (bot.reminders): the person asked us to write on that date, which
 # may be further away than the retention period; they are kept until it has been sent.
-_reminder_sends = sa.table("reminder_sends", sa.column("user_id", sa.Integer), sa.column("status", sa.String))
+_reminder_sends = sa.table("reminder_sends", sa.column("user_id", sa.Integer), sa.column("status", sa.String),
+                           sa.column("due_at", sa.DateTime(timezone=True)))
 
 
 def _count(result: object) -> int:
@@ -41,7 +42,7 @@ async def purge_inactive_users(session: AsyncSession, *, days: int, now: dt.date
     before = now - dt.timedelta(days=days)
     still_named = sa.exists().where(_cases.c.user_id == User.id)
     waiting = sa.exists().where(_reminder_sends.c.user_id == User.id,
-                                _reminder_sends.c.status.in_(("pending", "sending")))
+                                _reminder_sends.c.status.in_(("pending", "sending")), _reminder_sends.c.due_at > now)
     return _count(await session.execute(
         sa.delete(User).where(User.last_seen_at < before, ~still_named, ~waiting)
         .execution_options(synchronize_session=False)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.reminders.models import Reminder, ReminderSend
@@ -34,7 +34,21 @@ async def test_a_pending_reminder_keeps_the_person(any_engine: AsyncEngine) -> N
         assert await purge_inactive_users(session, days=90, now=NOW) == 1
     async with sessions() as session:
         assert (await session.scalars(select(User.external_id))).all() == ["1"]
+    async with sessions.begin() as session:  # a reminder left pending past its date keeps no one
+        assert await purge_inactive_users(session, days=90, now=dt.datetime(2027, 9, 2, tzinfo=dt.UTC)) == 1
+
+
+async def test_a_sent_reminder_keeps_no_one(any_engine: AsyncEngine) -> None:
+    await migrate(any_engine)
+    sessions = make_sessionmaker(any_engine)
     async with sessions.begin() as session:
-        await session.execute(update(ReminderSend).values(status="sent"))
+        person = User(transport="telegram", external_id="3", last_seen_at=NOW - dt.timedelta(days=120))
+        session.add(person)
+        await session.flush()
+        reminder = Reminder(user_id=person.id, kind="patent", date=dt.date(2027, 7, 1), deadline=dt.date(2027, 7, 1))
+        session.add(reminder)
+        await session.flush()
+        session.add(ReminderSend(reminder_id=reminder.id, user_id=person.id, days_before=1, status="sent",
+                                 due_at=dt.datetime(2027, 6, 30, 7, tzinfo=dt.UTC)))
     async with sessions.begin() as session:
         assert await purge_inactive_users(session, days=90, now=NOW) == 1
