@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from bot.telegram.middlewares import DbSessionMiddleware
 from bot.telegram.update_store import MAX_UPDATE_ID, Claimed, UpdateStore
+from shared.loops import Waker
 
 log = structlog.get_logger(__name__)
 ATTEMPT_KEY = "update_attempt"
@@ -219,11 +220,4 @@ class UpdateProcessor:
 
 async def every(seconds: float, job: Callable[[], Awaitable[Any]], name: str) -> None:
     """Run `job` now and then every `seconds`; a failed round is logged, the next may succeed."""
-    while True:
-        try:
-            await job()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("serve.job_failed", job=name)
-        await asyncio.sleep(seconds)
+    await Waker().loop(job, interval_s=seconds, name=name)
