@@ -27,6 +27,7 @@ from bot.storage.db import make_sessionmaker
 from bot.telegram.serve import run as serve_telegram
 from hotline_router.cli import make_operators_group
 from hotline_router.runtime import HotlineRuntime
+from shared.eventloop import run_service
 
 operators = make_operators_group(open_database)
 
@@ -97,7 +98,7 @@ def console_cmd(settings: Settings) -> None:
             await db.dispose()
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+        run_service(main())
 
 
 @click.command()
@@ -108,4 +109,4 @@ def serve(settings: Settings) -> None:
         raise click.ClickException("set HAMROH_TELEGRAM__TOKEN (from @BotFather), or use `hamroh chat`")
     asyncio.run(preflight(settings))  # token format, database, Redis: one clear line each
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_telegram(settings))
+        run_service(serve_telegram(settings))

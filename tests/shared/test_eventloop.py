@@ -1,0 +1,26 @@
+"""The service's event loop: uvloop where it is installed, and the coroutine's result back."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+
+from shared.eventloop import loop_factory, run_service
+
+
+async def _loop_module() -> str:
+    await asyncio.sleep(0)
+    return type(asyncio.get_running_loop()).__module__
+
+
+def test_the_service_runs_on_uvloop_where_it_is_installed() -> None:
+    pytest.importorskip("uvloop", reason="uvloop is not built for this platform")
+    assert run_service(_loop_module()).startswith("uvloop")
+
+
+def test_without_uvloop_asyncio_runs_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # `import uvloop` now raises ImportError
+    assert loop_factory() is None
+    assert run_service(_loop_module()).startswith("asyncio")
