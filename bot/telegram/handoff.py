@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.types import CHECK_NO, CHECK_YES, HANDOFF_NO, HANDOFF_YES
 from bot.telegram import incoming
 from bot.telegram.dialogue import CaseMirror, Dialogue, converse
+from bot.telegram.filters import instant
 from bot.telegram.render import Responder
 
 
@@ -41,6 +42,6 @@ async def on_offer_button(query: CallbackQuery, dialogue: Dialogue, session: Asy
 def router() -> Router:
     r = Router(name="handoff")
     r.message.register(on_command, Command("human", "cancel"))
-    r.callback_query.register(on_offer_button, F.data.in_({HANDOFF_YES, HANDOFF_NO}) |
-                              F.data.startswith(CHECK_YES) | F.data.startswith(CHECK_NO))
+    r.callback_query.register(on_offer_button, instant(F.data.in_({HANDOFF_YES, HANDOFF_NO}) |
+                              F.data.startswith(CHECK_YES) | F.data.startswith(CHECK_NO)))
     return r

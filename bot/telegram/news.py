@@ -26,6 +26,7 @@ from bot.storage import repo
 from bot.storage.models import User, utcnow
 from bot.telegram import incoming, start_language
 from bot.telegram.dialogue import CaseMirror, Dialogue, converse
+from bot.telegram.filters import instant
 from bot.telegram.render import Responder
 from nlu.languages import Lang, is_lang
 
@@ -102,6 +103,6 @@ def router() -> Router:
     r = Router(name="news")
     r.message.register(on_start, CommandStart())
     r.message.register(on_news, Command("news"))
-    r.callback_query.register(on_choice, F.data.in_({NEWS_ON, NEWS_OFF}))
-    r.callback_query.register(on_press, F.data.startswith(PRESS_PREFIX))
+    r.callback_query.register(on_choice, instant(F.data.in_({NEWS_ON, NEWS_OFF})))
+    r.callback_query.register(on_press, instant(F.data.startswith(PRESS_PREFIX)))
     return r

@@ -16,6 +16,7 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.telegram.filters import instant
 from bot.telegram.forum import CaseAction, CaseOutcome, ForumRelay, OperatorsChat, outcome_buttons
 from bot.telegram.models import OperatorLink
 from bot.telegram.render import Responder, keyboard
@@ -143,12 +144,12 @@ def router(operators: OperatorsChat) -> Router:
     def in_ops(chat_id: int) -> bool:
         return operators.chat_id is not None and chat_id == operators.chat_id
 
-    r.message.filter(lambda m: in_ops(m.chat.id))
-    r.callback_query.filter(lambda q: q.message is not None and in_ops(q.message.chat.id))
-    r.message.register(on_migrated, F.migrate_to_chat_id)
+    r.message.filter(instant(lambda m: in_ops(m.chat.id)))
+    r.callback_query.filter(instant(lambda q: q.message is not None and in_ops(q.message.chat.id)))
+    r.message.register(on_migrated, instant(F.migrate_to_chat_id))
     r.message.register(on_topic_message)
     r.callback_query.register(on_claim, CaseAction.filter(F.action == "claim"))
     r.callback_query.register(on_close, CaseAction.filter(F.action == "close"))
     r.callback_query.register(on_outcome, CaseOutcome.filter())
-    r.callback_query.register(on_old_button, F.data.startswith("op:"))
+    r.callback_query.register(on_old_button, instant(F.data.startswith("op:")))
     return r

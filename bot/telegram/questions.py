@@ -17,6 +17,7 @@ from bot.i18n import gettext as _
 from bot.storage import repo
 from bot.telegram import incoming
 from bot.telegram.dialogue import CaseMirror, Dialogue, converse
+from bot.telegram.filters import instant
 from bot.telegram.middlewares import TRANSPORT
 from bot.telegram.render import Responder
 
@@ -71,8 +72,8 @@ async def on_edited(message: Message, dialogue: Dialogue, handoff: HandoffPort, 
 def router() -> Router:
     r = Router(name="questions")
     r.message.register(on_command, Command("menu", "help"))
-    r.message.register(on_command, F.text.startswith("/"))
-    r.message.register(on_text, F.text)
+    r.message.register(on_command, instant(F.text.startswith("/")))
+    r.message.register(on_text, instant(F.text))
     r.message.register(on_media)  # everything else that is a message: photo, voice, sticker...
     r.edited_message.register(on_edited)
     r.callback_query.register(on_button)

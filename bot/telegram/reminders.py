@@ -31,6 +31,7 @@ from bot.storage import repo
 from bot.storage.models import User
 from bot.telegram import incoming
 from bot.telegram.dialogue import CaseMirror, Dialogue, converse
+from bot.telegram.filters import instant
 from bot.telegram.middlewares import TRANSPORT
 from bot.telegram.reminder_buttons import CalCb, RemindCb, Rows, calendar_rows, date_buttons, kind_of
 from bot.telegram.render import Responder, keyboard
@@ -227,6 +228,6 @@ def router() -> Router:
     r.message.register(on_remind, Command("remind", "reminders"))
     r.callback_query.register(on_button, RemindCb.filter())
     r.callback_query.register(on_calendar, CalCb.filter())
-    r.message.register(on_typed_date, StateFilter(RemindForm.date), F.text)
+    r.message.register(on_typed_date, StateFilter(RemindForm.date), instant(F.text))
     r.message.register(on_not_text, StateFilter(RemindForm.date))
     return r

@@ -10,14 +10,15 @@ from aiogram.types import ChatMemberUpdated, Message
 
 from bot.settings import Settings
 from bot.telegram import handoff, news, operator_group, questions, reminders, start_language
+from bot.telegram.filters import instant
 from bot.telegram.forum import OperatorsChat
 
 
 def person_router() -> Router:
     r = Router(name="person")
-    r.message.filter(F.chat.type == ChatType.PRIVATE)
-    r.edited_message.filter(F.chat.type == ChatType.PRIVATE)
-    r.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    r.message.filter(instant(F.chat.type == ChatType.PRIVATE))
+    r.edited_message.filter(instant(F.chat.type == ChatType.PRIVATE))
+    r.callback_query.filter(instant(F.message.chat.type == ChatType.PRIVATE))
     # Order matters: the catch-all questions router comes last.
     # news (bot.telegram.news) first: its /start is the usual one plus the offer of news.
     r.include_routers(news.router(), start_language.router(), handoff.router(), reminders.router(),
@@ -43,8 +44,8 @@ def other_groups_router(operators: OperatorsChat) -> Router:
     """Hamroh talks to people one to one; a group it was added to is left at once (what a
     person writes there would be seen by everyone in it)."""
     r = Router(name="other_groups")
-    r.message.filter(lambda m: _is_other_group(m.chat.id, m.chat.type, operators))
-    r.my_chat_member.filter(lambda e: _is_other_group(e.chat.id, e.chat.type, operators))
+    r.message.filter(instant(lambda m: _is_other_group(m.chat.id, m.chat.type, operators)))
+    r.my_chat_member.filter(instant(lambda e: _is_other_group(e.chat.id, e.chat.type, operators)))
     r.message.register(leave_message)
     r.my_chat_member.register(leave_membership)
     return r

@@ -12,6 +12,7 @@ from bot.engine.types import LANG_PREFIX, Button
 from bot.i18n import gettext as _
 from bot.telegram import incoming, privacy
 from bot.telegram.dialogue import CaseMirror, Dialogue, converse, stored_data_notice
+from bot.telegram.filters import instant
 from bot.telegram.render import Responder
 from nlu.languages import Lang
 
@@ -88,6 +89,6 @@ def router() -> Router:
     r.message.register(on_language, Command("language"))
     r.message.register(on_privacy, Command("privacy"))
     r.message.register(on_forget, Command("forget"))
-    r.callback_query.register(on_lang_button, F.data.startswith(LANG_PREFIX))
-    r.callback_query.register(on_forget_button, F.data.in_({FORGET_YES, FORGET_NO}))
+    r.callback_query.register(on_lang_button, instant(F.data.startswith(LANG_PREFIX)))
+    r.callback_query.register(on_forget_button, instant(F.data.in_({FORGET_YES, FORGET_NO})))
     return r
