@@ -32,7 +32,7 @@ from bot.campaigns.sender import CampaignSender
 from bot.campaigns.service import Campaigns, Scheduler, topic_title
 from bot.content.store import ContentStore
 from bot.engine.engine import Engine
-from bot.engine.handoff import HandoffPort, RecordingHandoff
+from bot.engine.handoff import HandoffPort, RecordingHandoff, person_extras
 from bot.engine.understand import Understander
 from bot.i18n import Catalogs
 from bot.inbox.capture import InboxCapture
@@ -205,7 +205,8 @@ def build_telegram(services: Services, *, bot: Bot | None = None, redis: Redis |
         forum = ForumRelay(bot, services.sessions, operators,
                            describe=functools.partial(describe_case, services.sessions))
     middlewares = update_middlewares(flood_limiter(tg, redis, key_prefix=settings.redis.key_prefix),
-                                     services.sessions, services.catalogs, settings.default_lang)
+                                     services.sessions, services.catalogs, settings.default_lang,
+                                     person_extras=person_extras(services.handoff))
     dp = build_dispatcher(storage=fsm_storage(redis, key_prefix=settings.redis.key_prefix),
                           middlewares=middlewares, routers=get_routers(settings, operators),
                           dependencies=handler_dependencies(services, forum))

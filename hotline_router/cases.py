@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hotline_router.models import OPEN_STATUSES, Case, CaseEvent, Message, risk_rank
+from hotline_router.models import Case, CaseEvent, Message, case_is_open, risk_rank
 
 MAX_PERSON_TEXT = 4000
 
@@ -56,8 +56,12 @@ def record(session: AsyncSession, case: Case, kind: str, actor: Actor, now: dt.d
 
 
 async def open_case(session: AsyncSession, user_id: int) -> Case | None:
-    return await session.scalar(
-        select(Case).where(Case.user_id == user_id, Case.status.in_(OPEN_STATUSES)))
+    return await session.scalar(select(Case).where(Case.user_id == user_id, case_is_open()))
+
+
+def open_case_id_of(user_id: ColumnElement[int]) -> ColumnElement[int | None]:
+    """The id of the person's open case as a scalar subquery, to read with their row."""
+    return select(Case.id).where(Case.user_id == user_id, case_is_open()).scalar_subquery()
 
 
 async def create(session: AsyncSession, *, person: PersonLike, lang: str, level: str,
@@ -129,7 +133,7 @@ async def transfer_to_operator(session: AsyncSession, case: Case, *, operator_id
     if not case.is_open or (case.status == "assigned" and case.assigned_to == operator_id):
         return False
     previous = {"team": case.team, "operator_id": case.assigned_to}
-    await session.execute(update(Case).where(Case.id == case.id, Case.status.in_(OPEN_STATUSES))
+    await session.execute(update(Case).where(Case.id == case.id, case_is_open())
                           .values(status="assigned", assigned_to=operator_id, assigned_at=now)
                           .execution_options(synchronize_session=False))
     await session.refresh(case)
@@ -143,7 +147,7 @@ async def close(session: AsyncSession, case: Case, *, actor: Actor, outcome: str
                 tags: Sequence[str], now: dt.datetime, kind: str = "closed") -> bool:
     """Close once; a second close (a double click, a retry) changes nothing."""
     result = await session.execute(
-        update(Case).where(Case.id == case.id, Case.status.in_(OPEN_STATUSES))
+        update(Case).where(Case.id == case.id, case_is_open())
         .values(status="closed", closed_at=now, outcome=outcome, tags=list(tags))
         .execution_options(synchronize_session=False))
     await session.refresh(case)

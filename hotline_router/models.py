@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    literal_column,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -136,6 +138,13 @@ class Case(Base):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+def case_is_open() -> ColumnElement[bool]:
+    """`status IN ('queued', 'assigned')` with the values in the SQL text, not bound: the
+    statement is compiled once (no list expanded per execution), and PostgreSQL can match it
+    to the partial unique index `uq_hotline_cases_open_user` even in a generic plan."""
+    return Case.status.in_([literal_column(f"'{status}'") for status in OPEN_STATUSES])
 
 
 class CaseEvent(Base):

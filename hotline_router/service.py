@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hotline_router import cases, notices
@@ -93,6 +94,10 @@ class HotlineHandoff:
 
     def __init__(self, hotline: Hotline) -> None:
         self.hotline = hotline
+
+    def open_case_column(self, user_id: ColumnElement[int]) -> ColumnElement[int | None]:
+        """The open case's id in SQL, for the engine to read with the person's row."""
+        return cases.open_case_id_of(user_id)
 
     async def open_case_id(self, session: AsyncSession, *, user: cases.PersonLike) -> int | None:
         case = await cases.open_case(session, user.id)

@@ -11,7 +11,7 @@ from bot.content.store import ContentStore
 from bot.engine import checks, offers, render
 from bot.engine.checks import REMEMBER_DANGER, RiskFacts
 from bot.engine.country import mentioned_country
-from bot.engine.handoff import HandoffPort
+from bot.engine.handoff import HandoffPort, open_case_id
 from bot.engine.types import (
     AREA_PREFIX,
     COUNTRY_PREFIX,
@@ -78,7 +78,7 @@ class Engine:
         # Reads before the first write: nothing pending (say, last_seen_at) is flushed early,
         # so on SQLite the write gate is taken at the commit, not held through the NLU.
         with session.no_autoflush:
-            case_id = await self.handoff.open_case_id(session, user=user)
+            case_id = await open_case_id(self.handoff, session, user=user)
         # The safety numbers of another country are answered even while a person owns the chat.
         ours = (incoming.kind == "command" and incoming.text in {"cancel", "start", "forget"}) or \
             (incoming.kind == "button" and incoming.text.startswith(COUNTRY_PREFIX))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage import repo
@@ -44,6 +45,9 @@ class TicketLike(Protocol):
 class HandoffPort(Protocol):
     async def open_case_id(self, session: AsyncSession, *, user: User) -> int | None: ...
 
+    def open_case_column(self, user_id: ColumnElement[int]) -> ColumnElement[int | None] | None:
+        """The open case's id as a scalar subquery on `user_id`, or None when it cannot be said in SQL."""
+
     async def request(self, session: AsyncSession, *, user: User, lang: str, level: str,
                       indicators: Sequence[str], evidence: Sequence[dict[str, Any]],
                       transcript: Sequence[dict[str, Any]]) -> TicketLike: ...
@@ -54,10 +58,31 @@ class HandoffPort(Protocol):
     async def cancel(self, session: AsyncSession, *, user: User) -> bool: ...
 
 
+OPEN_CASE = "open_case_id"
+
+
+def person_extras(port: HandoffPort) -> repo.Extras:
+    """What the look-up of the person (`repo.get_user`) reads along with their row: whether
+    a human is handling them, when the port can say it in SQL. One query per message, not two."""
+    column = port.open_case_column(User.id.expression)
+    return {} if column is None else {OPEN_CASE: column}
+
+
+async def open_case_id(port: HandoffPort, session: AsyncSession, *, user: User) -> int | None:
+    """The person's open case: as read with their row in this session, else asked of the port."""
+    read = repo.take_extra(session, user_id=user.id, name=OPEN_CASE)
+    if read is not repo.MISSING:
+        return int(read) if read is not None else None
+    return await port.open_case_id(session, user=user)
+
+
 class RecordingHandoff:
     """Records the request with level, indicators and transcript; no live queue."""
 
     async def open_case_id(self, session: AsyncSession, *, user: User) -> int | None:
+        return None
+
+    def open_case_column(self, user_id: ColumnElement[int]) -> None:
         return None
 
     async def request(self, session: AsyncSession, *, user: User, lang: str, level: str,

@@ -2,15 +2,18 @@
 
 A person's row is looked up once per session: `get_user` keeps what it found (or that there
 is nobody) in `session.info`, so the transport's look-up and the engine's share one query.
+Other packages can ride on that query: `get_user(..., extras={name: scalar subquery})` reads
+them in the same SELECT, and `take_extra` hands each one out once (the hotline's open case,
+hotline_router.service.HotlineHandoff.person_extras).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import case, delete, insert, select, text
+from sqlalchemy import ColumnElement, case, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +28,9 @@ def _aware(at: dt.datetime) -> dt.datetime:
 
 
 _USERS = "hamroh_users"  # session.info key: (transport, external_id) -> User | None
+_EXTRAS = "hamroh_user_extras"  # session.info key: (user id, name) -> value read with the person
+Extras = Mapping[str, ColumnElement[Any]]
+MISSING: Any = object()
 
 
 def _known(session: AsyncSession) -> dict[tuple[str, str], User | None]:
@@ -32,17 +38,32 @@ def _known(session: AsyncSession) -> dict[tuple[str, str], User | None]:
     return known
 
 
-async def get_user(session: AsyncSession, *, transport: str, external_id: str) -> User | None:
+async def get_user(session: AsyncSession, *, transport: str, external_id: str,
+                   extras: Extras | None = None) -> User | None:
     key = (transport, external_id)
     known = _known(session)
     if key in known:
         user = known[key]
         if user is None or user in session.sync_session:  # not deleted or expunged since
             return user
-    user = await session.scalar(
-        select(User).where(User.transport == transport, User.external_id == external_id))
+    query = select(User).where(User.transport == transport, User.external_id == external_id)
+    if not extras:
+        user = await session.scalar(query)
+    else:
+        row = (await session.execute(query.add_columns(*(c.label(n) for n, c in extras.items())))).first()
+        user = None
+        if row is not None:
+            user = row[0]
+            read: dict[tuple[int, str], Any] = session.info.setdefault(_EXTRAS, {})
+            read.update({(user.id, name): value for name, value in zip(extras, row[1:], strict=True)})
     known[key] = user
     return user
+
+
+def take_extra(session: AsyncSession, *, user_id: int, name: str) -> Any:
+    """A value `get_user(extras=...)` read with the person, once (it can change after); else MISSING."""
+    read: dict[tuple[int, str], Any] = session.info.get(_EXTRAS, {})
+    return read.pop((user_id, name), MISSING)
 
 
 async def get_or_create_user(session: AsyncSession, *, transport: str, external_id: str) -> tuple[User, bool]:

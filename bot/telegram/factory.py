@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Catalogs
 from bot.settings import TelegramSettings
+from bot.storage import repo
 from bot.telegram.delivery import DeliveryMiddleware
 from bot.telegram.flood import FloodLimiter, MemoryFloodLimiter, RedisFloodLimiter
 from bot.telegram.forum import ForumRelay, OperatorsChat
@@ -112,12 +113,14 @@ def flood_limiter(settings: TelegramSettings, redis: Redis | None, *, key_prefix
 
 
 def update_middlewares(limiter: FloodLimiter, sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs,
-                       default_lang: Lang) -> tuple[FloodControlMiddleware, DbSessionMiddleware, PersonMiddleware]:
+                       default_lang: Lang, *, person_extras: repo.Extras | None = None,
+                       ) -> tuple[FloodControlMiddleware, DbSessionMiddleware, PersonMiddleware]:
     """The outer middlewares in their order (see bot.telegram.middlewares): flood control
-    (no database work), the database session, the person (and their language)."""
+    (no database work), the database session, the person (and their language, and what
+    `person_extras` reads along: the open case)."""
     langs = LangMemo()
     return (FloodControlMiddleware(limiter, catalogs=catalogs, default_lang=default_lang, langs=langs),
-            DbSessionMiddleware(sessions), PersonMiddleware(catalogs, default_lang, langs))
+            DbSessionMiddleware(sessions), PersonMiddleware(catalogs, default_lang, langs, extras=person_extras))
 
 
 def build_dispatcher(*, storage: tuple[BaseStorage, BaseEventIsolation], middlewares: Sequence[BaseMiddleware],

@@ -130,12 +130,15 @@ class DbSessionMiddleware(BaseMiddleware):
 
 class PersonMiddleware(BaseMiddleware):
     """The person's row, looked up once (`data["person"]`, None before their first message is
-    stored), and their language (`data["user_lang"]`: users.lang, else Telegram's hint),
-    active for `bot.i18n.gettext` while the handler runs."""
+    stored), with `extras` read in the same SELECT (bot.engine.handoff.person_extras), and
+    their language (`data["user_lang"]`: users.lang, else Telegram's hint), active for
+    `bot.i18n.gettext` while the handler runs."""
 
-    def __init__(self, catalogs: Catalogs, default_lang: Lang, langs: LangMemo | None = None) -> None:
+    def __init__(self, catalogs: Catalogs, default_lang: Lang, langs: LangMemo | None = None, *,
+                 extras: repo.Extras | None = None) -> None:
         self.catalogs, self.default_lang = catalogs, default_lang
         self.langs = langs or LangMemo()
+        self.extras = extras or {}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
@@ -144,7 +147,8 @@ class PersonMiddleware(BaseMiddleware):
         if tg_user is not None:
             lang = guess_lang(tg_user.language_code, self.default_lang)
             if not tg_user.is_bot:
-                user = await repo.get_user(data["session"], transport=TRANSPORT, external_id=str(tg_user.id))
+                user = await repo.get_user(data["session"], transport=TRANSPORT, external_id=str(tg_user.id),
+                                           extras=self.extras)
                 if user is not None and is_lang(user.lang):
                     lang = user.lang
                     self.langs.put(tg_user.id, lang)

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.telegram.forum import ForumRelay
 from bot.telegram.render import split_text
-from hotline_router.models import OPEN_STATUSES, Case
+from hotline_router.models import Case, case_is_open
 from hotline_router.relay import DeliveryResult
 
 log = structlog.get_logger(__name__)
@@ -87,7 +87,7 @@ class TelegramSender:
         async with self.sessions() as session:
             case_id = await session.scalar(select(Case.id).where(
                 Case.transport == "telegram", Case.external_id == external_id,
-                Case.status.in_(OPEN_STATUSES)).order_by(Case.id.desc()).limit(1))
+                case_is_open()).order_by(Case.id.desc()).limit(1))
         if case_id is not None:
             await self.forum.note(case_id, "⚠️ Not delivered: the person has blocked the bot. "
                                            "The reply is marked undelivered on the case.")

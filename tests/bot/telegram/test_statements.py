@@ -55,14 +55,15 @@ def press(data: str) -> dict[str, Any]:
                                                          "chat": {"id": PERSON, "type": "private"}}}}
 
 
-# The person's row (with their language), their open case, the last messages (for words
-# only: context for the NLU and the risk rules), and one batched INSERT of the message with
-# the replies. users.last_seen_at is refreshed at most every few minutes, not here.
+# The person's row (with their language and, in the same SELECT, their open case), the last
+# messages (for words only: context for the NLU and the risk rules), and one batched INSERT
+# of the message with the replies. users.last_seen_at is refreshed at most every few
+# minutes, not here.
 EXPECTED = [
-    ("question in words", text("как получить патент"), 4),
-    ("topic button", press("t:docs_patent"), 3),
-    ("menu button", press("menu"), 3),
-    ("command", text("/help"), 3),
+    ("question in words", text("как получить патент"), 3),
+    ("topic button", press("t:docs_patent"), 2),
+    ("menu button", press("menu"), 2),
+    ("command", text("/help"), 2),
 ]
 
 
@@ -77,6 +78,19 @@ async def test_statements_per_update(tg: TelegramApp, services: Services, what: 
     assert kinds.count("SELECT") == count - 1 and kinds.count("INSERT") == 1, statements
     assert len(statements) == count, statements
     assert sum("FROM users" in s for s in statements) == 1  # one look-up of the person
+    assert all("FROM hotline_cases" not in s or "FROM users" in s for s in statements)  # the case rides along
+
+
+async def test_a_person_with_an_open_case_is_relayed_on_the_one_look_up(tg: TelegramApp, services: Services) -> None:
+    await feed(tg, text("/start"))
+    await feed(tg, press("lang:ru"))
+    await feed(tg, text("/human"), update_id=2)  # queues a case
+    with counted(services) as statements:
+        await feed(tg, text("они снова кричат на меня"), update_id=3)
+    assert sum("FROM users" in s for s in statements) == 1
+    # No look-up of the open case of its own (the relay then loads that case by its id).
+    assert [s for s in statements if "hotline_cases.user_id = ?" in s] == [], statements
+    assert any(s.startswith("INSERT INTO hotline_messages") for s in statements), statements  # relayed
 
 
 async def test_flood_refusal_costs_no_statement(tg: TelegramApp, services: Services) -> None:
