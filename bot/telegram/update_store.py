@@ -109,9 +109,12 @@ class UpdateStore:
                 for update_id, payload in reversed(updates)}  # the first of a repeated id
         async with self._write() as session:
             insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            statement = insert(StoredUpdate).values(list(rows.values()))
-            result = await session.execute(statement.on_conflict_do_nothing(index_elements=["update_id"])
-                                           .returning(StoredUpdate.update_id))
+            table: Any = StoredUpdate.__table__
+            # Core with a list of rows: compiled once and cached; SQLAlchemy's "insertmanyvalues"
+            # still sends one multi-row INSERT. (`.values(rows)` compiled a new statement per batch.)
+            statement = insert(table).on_conflict_do_nothing(index_elements=["update_id"]) \
+                .returning(table.c.update_id)
+            result = await session.execute(statement, list(rows.values()))
             return set(result.scalars())
 
     async def renew(self, update_ids: Collection[int]) -> int:

@@ -194,3 +194,18 @@ def test_hamroh_updates_dead_lists_the_dead_letters(tmp_path: Path, monkeypatch:
     assert "77\tattempts=5" in result.output and "database is down" in result.output
     result = CliRunner().invoke(cli, ["updates", "retry", "77"])
     assert result.exit_code == 0 and "requeued 1" in result.output
+
+
+async def test_a_batch_is_stored_once_and_a_redelivery_writes_nothing(any_engine: AsyncEngine) -> None:
+    """One getUpdates answer in one INSERT, on SQLite and PostgreSQL: the new ids come back,
+    an id repeated in the batch counts once, and the same batch again is all old."""
+    store = UpdateStore(make_sessionmaker(any_engine))
+    batch = [(i, {"update_id": i, "message": {"text": f"m{i}"}}) for i in (11, 12, 13)]
+    assert await store.save_many([*batch, batch[0]]) == {11, 12, 13}
+    assert await store.save_many(batch) == set()
+    assert await store.save_many([batch[1], (14, {"update_id": 14})]) == {14}
+    async with make_sessionmaker(any_engine)() as session:
+        rows = (await session.scalars(select(StoredUpdate).order_by(StoredUpdate.update_id))).all()
+    assert [(r.update_id, r.payload.get("message"), r.status) for r in rows] == [
+        (11, {"text": "m11"}, "pending"), (12, {"text": "m12"}, "pending"), (13, {"text": "m13"}, "pending"),
+        (14, None, "pending")]
