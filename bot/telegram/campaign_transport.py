@@ -13,8 +13,6 @@ import time
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     RestartingTelegram,
@@ -29,6 +27,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.campaigns.sender import Outcome, Rendered
 from bot.settings import TelegramSettings
 from bot.telegram.delivery import DeliveryMiddleware, Pacer
+from bot.telegram.http import bot_session
 
 # 400s that mean the person cannot be reached any more (like a 403).
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "user not found")
@@ -37,8 +36,7 @@ GONE = ("chat not found", "user is deactivated", "bot was blocked", "user not fo
 def campaign_bot(settings: TelegramSettings, pacer: Pacer | None) -> Bot:
     if settings.token is None:
         raise ValueError("HAMROH_TELEGRAM__TOKEN is not set")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base)) if settings.api_base \
-        else AiohttpSession()
+    session = bot_session(settings.api_base)
     session.middleware(DeliveryMiddleware(pacer, max_retries=0))
     return Bot(settings.token.get_secret_value(), session=session,
                default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 import structlog
 from aiogram import BaseMiddleware, Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
@@ -27,6 +25,7 @@ from bot.storage import repo
 from bot.telegram.delivery import DeliveryMiddleware
 from bot.telegram.flood import FloodLimiter, MemoryFloodLimiter, RedisFloodLimiter
 from bot.telegram.forum import ForumRelay, OperatorsChat
+from bot.telegram.http import bot_session
 from bot.telegram.middlewares import (
     DbSessionMiddleware,
     FloodControlMiddleware,
@@ -48,8 +47,7 @@ def make_bot(settings: TelegramSettings, *, session: BaseSession | None = None) 
     if settings.token is None:
         raise ValueError("HAMROH_TELEGRAM__TOKEN is not set")
     if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base)) if settings.api_base \
-            else AiohttpSession()
+        session = bot_session(settings.api_base)
     session.middleware(DeliveryMiddleware.from_settings(settings))
     return Bot(settings.token.get_secret_value(), session=session,
                default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True))

@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 
 from bot.app import Services
 from bot.composition import build_services, build_telegram
 from bot.settings import Settings
 from bot.telegram.factory import TelegramApp, make_bot
+from bot.telegram.http import bot_session
 from tests.bot.engine.real_nlu import real_understander
 from tests.bot.telegram.fake_bot_api import FakeBotAPI
 from tests.bot.telegram.scripted import make_settings, scripted_understander
@@ -44,10 +43,9 @@ async def services(db_url: str, fake_api: FakeBotAPI) -> AsyncIterator[Services]
 
 
 def real_bot(settings: Settings) -> Bot:
-    """aiogram's real HTTP client (AiohttpSession) pointed at the fake server."""
-    api_base = settings.telegram.api_base
-    assert api_base is not None
-    return make_bot(settings.telegram, session=AiohttpSession(api=TelegramAPIServer.from_base(api_base)))
+    """The production HTTP client (aiogram's AiohttpSession sending JSON) pointed at the fake server."""
+    assert settings.telegram.api_base is not None
+    return make_bot(settings.telegram, session=bot_session(settings.telegram.api_base))
 
 
 @contextlib.asynccontextmanager

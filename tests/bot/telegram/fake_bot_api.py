@@ -38,6 +38,7 @@ class Call:
     params: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)
     status: int = 200  # what the server answered: an injected error's code means "not delivered"
+    content_type: str = ""  # how the client sent it: application/json or multipart/form-data
 
     @property
     def chat_id(self) -> Any:
@@ -253,7 +254,7 @@ class FakeBotAPI(BotMethods):
             return self._error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await self._params(request)
-        call = Call(method, params)
+        call = Call(method, params, content_type=request.content_type)
         if method != "getUpdates":
             self.calls.append(call)
         else:
