@@ -2,18 +2,19 @@
 
 A person's row is looked up once per session: `get_user` keeps what it found (or that there
 is nobody) in `session.info`, so the transport's look-up and the engine's share one query.
-Other packages can ride on that query: `get_user(..., extras={name: scalar subquery})` reads
-them in the same SELECT, and `take_extra` hands each one out once (the hotline's open case,
+Other packages can ride on that query: `get_user(..., lookup=PersonLookup({name: scalar
+subquery}))` reads them in the same SELECT, and `take_extra` hands each one out once (the hotline's open case,
 hotline_router.service.HotlineHandoff.person_extras).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, insert, select, text
+from sqlalchemy import ColumnElement, Select, bindparam, case, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,30 +39,47 @@ def _known(session: AsyncSession) -> dict[tuple[str, str], User | None]:
     return known
 
 
+class PersonLookup:
+    """The SELECT of a person by (transport, external_id), with `extras` read in the same
+    row, built once. A statement built per call costs SQLAlchemy about a third of the CPU time
+    of running it (construction and its cache key): measured 0.93 -> 0.69 CPU-ms for
+    BEGIN + SELECT + COMMIT on PostgreSQL."""
+
+    def __init__(self, extras: Extras | None = None) -> None:
+        self.names = tuple(extras or {})
+        self.statement = select(User).where(
+            User.transport == bindparam("transport"), User.external_id == bindparam("external_id"),
+        ).add_columns(*(column.label(name) for name, column in (extras or {}).items()))
+
+
+@functools.cache
+def _plain_lookup() -> PersonLookup:
+    return PersonLookup()
+
+
 async def get_user(session: AsyncSession, *, transport: str, external_id: str,
-                   extras: Extras | None = None) -> User | None:
+                   lookup: PersonLookup | None = None) -> User | None:
     key = (transport, external_id)
     known = _known(session)
     if key in known:
         user = known[key]
         if user is None or user in session.sync_session:  # not deleted or expunged since
             return user
-    query = select(User).where(User.transport == transport, User.external_id == external_id)
-    if not extras:
-        user = await session.scalar(query)
-    else:
-        row = (await session.execute(query.add_columns(*(c.label(n) for n, c in extras.items())))).first()
-        user = None
-        if row is not None:
-            user = row[0]
+    lookup = lookup or _plain_lookup()
+    row = (await session.execute(lookup.statement, {"transport": transport, "external_id": external_id})).first()
+    user = None
+    if row is not None:
+        user = row[0]
+        if lookup.names:
             read: dict[tuple[int, str], Any] = session.info.setdefault(_EXTRAS, {})
-            read.update({(user.id, name): value for name, value in zip(extras, row[1:], strict=True)})
+            read.update({(user.id, name): value for name, value in zip(lookup.names, row[1:], strict=True)})
     known[key] = user
     return user
 
 
 def take_extra(session: AsyncSession, *, user_id: int, name: str) -> Any:
-    """A value `get_user(extras=...)` read with the person, once (it can change after); else MISSING."""
+    """A value `get_user(lookup=PersonLookup(extras))` read with the person, once (it can
+    change after); else MISSING."""
     read: dict[tuple[int, str], Any] = session.info.get(_EXTRAS, {})
     return read.pop((user_id, name), MISSING)
 
@@ -101,6 +119,13 @@ _EVENT_FIELDS = ("user_id", "direction", "kind", "text", "lang", "topic", "confi
                  "evidence", "at")
 
 
+@functools.cache
+def _insert_events() -> Any:
+    """Built once (see PersonLookup): run on every message."""
+    table: Any = Event.__table__
+    return insert(table)
+
+
 async def insert_events(session: AsyncSession, events: Sequence[Event]) -> None:
     """Store events made by `new_event` in one INSERT. (Added to the session one by one they
     would go in several: the unit of work batches only rows whose empty columns match, and a
@@ -108,8 +133,7 @@ async def insert_events(session: AsyncSession, events: Sequence[Event]) -> None:
     They are written now, not at the commit, and do not join the session."""
     if events:
         rows = [{f: getattr(ev, f) for f in _EVENT_FIELDS} for ev in events]
-        table: Any = Event.__table__
-        await session.execute(insert(table), rows)  # Core: the same columns for every row
+        await session.execute(_insert_events(), rows)  # Core: the same columns for every row
 
 
 async def add_event(session: AsyncSession, *, user: User, direction: str, kind: str, text: str,
@@ -122,9 +146,15 @@ async def add_event(session: AsyncSession, *, user: User, direction: str, kind: 
     return ev
 
 
+@functools.cache
+def _recent_events() -> Select[Event]:
+    """Built once (see PersonLookup): asked on every message in words."""
+    return select(Event).where(Event.user_id == bindparam("user_id")).order_by(Event.id.desc()) \
+        .limit(bindparam("limit"))
+
+
 async def recent_events(session: AsyncSession, *, user: User, limit: int) -> list[Event]:
-    rows = await session.scalars(
-        select(Event).where(Event.user_id == user.id).order_by(Event.id.desc()).limit(limit))
+    rows = await session.scalars(_recent_events(), {"user_id": user.id, "limit": limit})
     return list(reversed(rows.all()))
 
 

@@ -138,7 +138,7 @@ class PersonMiddleware(BaseMiddleware):
                  extras: repo.Extras | None = None) -> None:
         self.catalogs, self.default_lang = catalogs, default_lang
         self.langs = langs or LangMemo()
-        self.extras = extras or {}
+        self.lookup = repo.PersonLookup(extras)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
@@ -148,7 +148,7 @@ class PersonMiddleware(BaseMiddleware):
             lang = guess_lang(tg_user.language_code, self.default_lang)
             if not tg_user.is_bot:
                 user = await repo.get_user(data["session"], transport=TRANSPORT, external_id=str(tg_user.id),
-                                           extras=self.extras)
+                                           lookup=self.lookup)
                 if user is not None and is_lang(user.lang):
                     lang = user.lang
                     self.langs.put(tg_user.id, lang)
