@@ -18,8 +18,9 @@ measured is how fast one process handles updates, not Telegram's 30 messages/s. 
   reaching the server, and the knee (the highest rate answered in full with p99 <= 100 ms).
 
 SQLite first (a fresh file), then PostgreSQL in a fresh schema (a throwaway role whose
-schema of the same name comes first on its search_path), then two webhook processes on that
-PostgreSQL sharing Redis (updates posted to them in turn, as a load balancer would); each is
+search_path is a schema of its own), then two webhook processes on that PostgreSQL sharing
+Redis (updates posted to them in turn, as a load balancer would: a person's updates in order,
+as Telegram delivers them, at most 40 POSTs at once, setWebhook's default); each is
 skipped when its server is down. `--profile DIR` records py-spy's stacks of each bot process
 during its burst. The fake Bot API and the load generator run in this process, on
 the same machine: on a shared machine the figures move with the other load.
@@ -106,17 +107,40 @@ def webhook_env(port: int, redis_url: str, prefix: str) -> dict[str, str]:
 
 
 class BalancedFakeAPI(FakeBotAPI):
-    """Posts each update to the next webhook in turn (a load balancer in front of N processes)."""
+    """Telegram in front of a load balancer and N webhook processes. Like Telegram, it
+    delivers a person's updates in order, the next one after the answer to the one before,
+    with at most `max_connections` POSTs in flight (setWebhook's default is 40); the balancer
+    sends each POST to the next process in turn. (Posting every update at once, in any
+    order, made /help overtake /start: the burst then waited for replies that never come.)"""
 
-    def __init__(self) -> None:
+    def __init__(self, max_connections: int = 40) -> None:
         super().__init__()
         self.targets: list[str] = []
         self._turn = 0
+        self._slots = asyncio.Semaphore(max_connections)
+        self._last: dict[int, asyncio.Future[None]] = {}  # each person's update in flight
+
+    @staticmethod
+    def _person(update: dict[str, Any]) -> int:
+        event = update.get("message") or update.get("callback_query") or {}
+        return int(event.get("from", {}).get("id", 0))
 
     async def _deliver(self, update: dict[str, Any]) -> None:
-        url = self.targets[self._turn % len(self.targets)] if self.targets else None
-        self._turn += 1
-        self.webhook_statuses.append(await self.post_webhook(update, secret=SECRET, url=url))
+        person = self._person(update)
+        before = self._last.get(person)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._last[person] = mine
+        try:
+            if before is not None:
+                await before
+            async with self._slots:
+                url = self.targets[self._turn % len(self.targets)] if self.targets else None
+                self._turn += 1
+                self.webhook_statuses.append(await self.post_webhook(update, secret=SECRET, url=url))
+        finally:
+            mine.set_result(None)
+            if self._last.get(person) is mine:
+                del self._last[person]
 
 
 def is_help(text: str) -> bool:

@@ -59,13 +59,15 @@ async def clear_redis(url: str, prefix: str) -> None:
 
 
 async def with_pg_schema(url: str, case: Callable[[str], Any]) -> None:
-    """A throwaway role and its own schema: `"$user"` comes first on the default search_path."""
+    """A throwaway role whose search_path is its own schema only (tables left in `public` by
+    anything else are not seen)."""
     base = url.replace("postgresql+asyncpg://", "postgresql://")
     role = f"hamroh_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(base)
     try:
         await admin.execute(f'CREATE ROLE "{role}" LOGIN')
         await admin.execute(f'CREATE SCHEMA "{role}" AUTHORIZATION "{role}"')
+        await admin.execute(f'ALTER ROLE "{role}" SET search_path TO "{role}"')
         await case(url.replace("://postgres@", f"://{role}@", 1))
     finally:
         await admin.execute(f'DROP SCHEMA IF EXISTS "{role}" CASCADE')

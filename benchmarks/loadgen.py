@@ -15,6 +15,7 @@ seconds apart, so a reply is only ever matched to the wrong update past saturati
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -105,6 +106,11 @@ async def open_loop(api: Any, offer: Callable[[int], tuple[int, float]], rate: f
     return StepResult(rate, sent_rate, count, len(matcher.latencies), matcher.latencies, window)
 
 
+def _shifted(offer: Callable[[int], tuple[int, float]], base: int, i: int) -> tuple[int, float]:
+    """The i-th update of a step is the (base + i)-th of the whole sweep."""
+    return offer(base + i)
+
+
 def samples_for(rate: float, minimum: int = 2000, min_seconds: float = 4.0) -> int:
     """Enough updates for a p99 worth printing (>= `minimum`) and at least a few seconds."""
     return max(minimum, int(rate * min_seconds))
@@ -120,7 +126,7 @@ async def sweep(api: Any, offer: Callable[[int], tuple[int, float]], rates: Sequ
     offset = 0
     for rate in rates:
         n = samples_for(rate)
-        step = await open_loop(api, lambda i, base=offset: offer(base + i), rate, n)
+        step = await open_loop(api, functools.partial(_shifted, offer, offset), rate, n)
         offset += n
         results.append(step)
         print_fn(f"{indent}{step.line()}")

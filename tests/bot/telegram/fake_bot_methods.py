@@ -93,7 +93,7 @@ class BotMethods:
         if not document:
             return self._error(400, "Bad Request: there is no document in the request")
         return self._message(params, caption=params.get("caption"),
-                             document={"file_id": f"doc{len(self.calls)}", "file_unique_id": "u",
+                             document={"file_id": "uploaded-document", "file_unique_id": "u",
                                        "file_size": len(document) if isinstance(document, bytes) else None})
 
     def _m_editMessageText(self, params: dict[str, Any]) -> Any:
