@@ -18,6 +18,7 @@ from pathlib import Path
 import structlog
 
 from bot.content.store import ContentStore
+from shared.eventloop import settle_heap
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +47,8 @@ class _Reloader:
                         await result
             except Exception:  # the service must outlive any one bad reload; the error is logged
                 log.exception("content.reload_failed")
+            else:
+                settle_heap(collect=False)  # the new model and content, as at start-up (shared.eventloop)
 
     def trigger(self) -> None:
         """From a signal handler: start a reload and keep a reference to it."""

@@ -9,6 +9,7 @@ Short commands (`hamroh content check`, migrations) keep asyncio's loop: they ga
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -28,3 +29,19 @@ def run_service(main: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run` for a service, on the fastest loop available."""
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         return runner.run(main)
+
+
+def settle_heap(*, collect: bool = True) -> None:
+    """Collect once, then move every object alive into the collector's permanent generation
+    (`gc.freeze`).
+
+    What start-up builds (the NLU models' vocabularies, the content, templates: about 400,000
+    tracked objects) is never garbage, yet every full collection walked all of it: about
+    190 ms with the event loop stopped, which is what the slowest answers waited on. Call it
+    when start-up is done; after a reload, `collect=False` freezes the new objects without a
+    pause. Frozen objects are still freed when their count of references drops to zero; only
+    a reference cycle among them would stay.
+    """
+    if collect:
+        gc.collect()
+    gc.freeze()

@@ -33,6 +33,7 @@ from bot.telegram.polling import polling_mode
 from bot.telegram.update_store import UpdatesPurged, UpdateStore
 from bot.telegram.updates import every
 from bot.telegram.webhook import RedisDedupe, StoringRequestHandler
+from shared.eventloop import settle_heap
 
 log = structlog.get_logger(__name__)
 
@@ -132,6 +133,7 @@ async def run(settings: Settings, *, understander: Understander | None = None,
             await runtime.start()
         me = await tg.bot.get_me()
         await set_commands(tg.bot, tg.i18n, settings.default_lang)
+        settle_heap()  # start-up's objects out of every later full collection (shared.eventloop)
         log.info("telegram.started", bot=me.username, mode=settings.telegram.mode,
                  redis=redis is not None, forum=tg.forum is not None)
         async with content_reloading(services.content, watch_interval_s=settings.content.watch_interval_s,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 
 import pytest
 
-from shared.eventloop import loop_factory, run_service
+from shared.eventloop import loop_factory, run_service, settle_heap
 
 
 async def _loop_module() -> str:
@@ -24,3 +25,15 @@ def test_without_uvloop_asyncio_runs_the_service(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "uvloop", None)  # `import uvloop` now raises ImportError
     assert loop_factory() is None
     assert run_service(_loop_module()).startswith("asyncio")
+
+
+def test_settling_the_heap_takes_start_ups_objects_out_of_collections() -> None:
+    try:
+        start_up = [{"vocabulary": i} for i in range(10_000)]
+        settle_heap()
+        assert gc.get_freeze_count() >= len(start_up)
+        later = [{"x": 1}]
+        assert gc.get_freeze_count() >= len(start_up)  # what comes after is collected as usual
+        assert any(o is later for o in gc.get_objects()) and all(o is not start_up for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
