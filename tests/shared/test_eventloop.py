@@ -28,6 +28,7 @@ def test_without_uvloop_asyncio_runs_the_service(monkeypatch: pytest.MonkeyPatch
 
 
 def test_settling_the_heap_takes_start_ups_objects_out_of_collections() -> None:
+    thresholds = gc.get_threshold()
     try:
         start_up = [{"vocabulary": i} for i in range(10_000)]
         settle_heap()
@@ -35,5 +36,7 @@ def test_settling_the_heap_takes_start_ups_objects_out_of_collections() -> None:
         later = [{"x": 1}]
         assert gc.get_freeze_count() >= len(start_up)  # what comes after is collected as usual
         assert any(o is later for o in gc.get_objects()) and all(o is not start_up for o in gc.get_objects())
+        assert gc.get_threshold()[0] == 10_000
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
