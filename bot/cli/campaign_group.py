@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator
-from html.parser import HTMLParser
 
 import click
 from rich.console import Console
@@ -19,6 +18,7 @@ from rich.text import Text
 
 from bot.campaigns.service import Campaigns
 from bot.composition import build_campaigns, database_sessions
+from bot.content import html as tg_html
 from bot.content.store import ContentStore
 from bot.settings import Settings
 
@@ -27,33 +27,15 @@ STYLES = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "un
           "a": "underline blue", "tg-spoiler": "reverse", "blockquote": "italic"}
 
 
-class _ToText(HTMLParser):
+def telegram_text(text: str) -> Text:
     """Telegram HTML as the terminal can show it: styles for tags, links with their address."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.text, self.styles, self.links = Text(), [], []  # type: tuple[Text, list[str], list[str]]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.styles.append(STYLES.get(tag, ""))
-        if tag == "a":
-            self.links.append(dict(attrs).get("href") or "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.styles:
-            self.styles.pop()
-        if tag == "a" and self.links:
-            self.text.append(f" ({self.links.pop()})", style="dim")
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data, style=" ".join(s for s in self.styles if s))
-
-
-def telegram_text(html: str) -> Text:
-    parser = _ToText()
-    parser.feed(html)
-    parser.close()
-    return parser.text
+    out = Text()
+    for i, span in enumerate(spans := tg_html.spans(text)):
+        out.append(span.text, style=" ".join(filter(None, (STYLES.get(t, "") for t in span.tags))))
+        following = spans[i + 1].href if i + 1 < len(spans) else None
+        if span.href and span.href != following:  # the link ends here
+            out.append(f" ({span.href})", style="dim")
+    return out
 
 
 @contextlib.asynccontextmanager

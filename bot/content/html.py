@@ -116,6 +116,41 @@ def open_tags(text: str) -> list[tuple[str, str]]:
     return stack
 
 
+@dataclass(frozen=True)
+class Span:
+    """A run of visible text with the tags around it (outermost first) and the link it is in."""
+    text: str
+    tags: tuple[str, ...]
+    href: str | None = None
+
+
+def spans(text: str) -> list[Span]:
+    """The text as a person sees it, in runs of the same formatting (for rendering it
+    elsewhere, such as a terminal). Assumes valid HTML (`validate`): a stray closing tag is
+    ignored."""
+    out: list[Span] = []
+    stack: list[tuple[str, str | None]] = []  # (tag, href of an <a>)
+    pos = 0
+
+    def emit(upto: int) -> None:
+        if upto > pos:
+            href = next((h for _, h in reversed(stack) if h is not None), None)
+            out.append(Span(html.unescape(text[pos:upto]), tuple(n for n, _ in stack), href))
+
+    for m in _TAG.finditer(text):
+        emit(m.start())
+        pos = m.end()
+        closing, name = m.group(1), m.group(2).lower()
+        if not closing and not m.group(4):
+            attrs = {a.group(1).lower(): next((v for v in a.group(2, 3, 4) if v is not None), "")
+                     for a in _ATTR.finditer(m.group(3))}
+            stack.append((name, html.unescape(attrs.get("href", "")) if name == "a" else None))
+        elif closing and stack and stack[-1][0] == name:
+            stack.pop()
+    emit(len(text))
+    return out
+
+
 def plain_text(text: str) -> str:
     """The text a person sees: tags removed, entities decoded."""
     return html.unescape(_TAG.sub("", text))
