@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nlu.languages import Lang, content_folder
 from nlu.problems import Problem
 from nlu.risk.patterns import Negation, PatternError, Term, compile_pattern, make_term
-from nlu.risk.rules import load_per_language, load_yaml_lines
+from nlu.risk.rules import WordRuleSpec, load_per_language, load_yaml_lines
 from nlu.yamlsafe import Loc
 
 # The red flags of issue 17. Pattern flags are written by the editors under `flags:`; the
@@ -42,19 +42,8 @@ class NegationSpec(_Strict):
     window: int = Field(default=1, ge=1, le=3)
 
 
-class RuleSpec(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
-    any: list[str] | None = None
-    all: list[str | list[str]] | None = Field(default=None, min_length=2)
-    within: int = Field(default=6, ge=1, le=30)
-    unless: list[str] = []
-    note: str = ""
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> RuleSpec:
-        if (self.any is None) == (self.all is None):
-            raise ValueError("a rule needs exactly one of `any:` or `all:`")
-        return self
+class RuleSpec(WordRuleSpec):
+    """A sign of a trap in an offer: the risk rules' shape (nlu.risk.rules.WordRuleSpec)."""
 
 
 class FileSpec(_Strict):

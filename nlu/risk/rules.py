@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -50,15 +50,28 @@ class FileSpec(BaseModel):
     reassurance: list[str] = []
 
 
-class RuleSpec(BaseModel):
+class WordRuleSpec(BaseModel):
+    """What every rule of words has (the risk rules here, the offer checker's signs in
+    nlu/offers/spec.py): `any:` one of these patterns, or `all:` each of these within
+    `within` words; `unless:` words that cancel it."""
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9_]+$")
-    indicator: Indicator
-    level: Literal["elevated", "high"]
     any: list[str] | None = None
     all: list[str | list[str]] | None = Field(default=None, min_length=2)
     within: int = Field(default=6, ge=1, le=30)
     unless: list[str] = []
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        if (self.any is None) == (self.all is None):
+            raise ValueError("a rule needs exactly one of `any:` or `all:`")
+        return self
+
+
+class RuleSpec(WordRuleSpec):
+    indicator: Indicator
+    level: Literal["elevated", "high"]
     # Like `unless`, but only next to the match: inside it, or up to `near` words before or
     # after it in the same part of the sentence. "паспорт забрали в консульстве" is not
     # retention, while in "хозяин забрал паспорт, что делать, идти в консульство?" the
@@ -69,13 +82,6 @@ class RuleSpec(BaseModel):
     ignore_questions: bool = False
     # Its words can only mean danger: the situation model never doubts a match of this rule.
     certain: bool = False
-    note: str = ""
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> RuleSpec:
-        if (self.any is None) == (self.all is None):
-            raise ValueError("a rule needs exactly one of `any:` or `all:`")
-        return self
 
 
 @dataclass(frozen=True)
