@@ -216,10 +216,10 @@ class Engine:
             user.country = country
         # Issue 17: a job ad or a forwarded recruiter's message gets the offer check; at high risk
         # the risk reply stands (bot/engine/offers.py).
-        checker = offers.checker_for(self.content.root)
-        u = offers.forwarded_ad(u, forwarded=forwarded, checker=checker)
+        offer = offers.OfferRead(offers.checker_for(self.content.root), u.text, forwarded=forwarded)
+        u = offers.forwarded_ad(u, offer=offer)
         outcome = self._reply_for(u, lang, _, user.country, declined=checks.declined(context))
-        outcome = offers.apply(outcome, cleaned, forwarded=forwarded, lang=lang, _=_, checker=checker)
+        outcome = offers.apply(outcome, offer=offer, lang=lang, _=_)
         inbound.lang, inbound.topic, inbound.confidence = u.lang, u.decision.topic, u.decision.confidence
         inbound.risk, inbound.indicators, inbound.evidence = str(u.risk.level), list(u.risk.indicators), _evidence(u)
         await self.capture.understood(session, user=user, u=u, context=context)  # no query unless it qualifies

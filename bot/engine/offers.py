@@ -9,6 +9,7 @@ analysed. At `elevated` the offer reply is given and the check question still fo
 
 from __future__ import annotations
 
+import functools
 import html
 import threading
 from dataclasses import replace as dc_replace
@@ -57,17 +58,28 @@ def checker_for(root: Path) -> OfferChecker:
         return fresh
 
 
-def forwarded_ad(u: Understanding, *, forwarded: bool, checker: OfferChecker) -> Understanding:
+class OfferRead:
+    """The offer check of one message, done at most once however many steps ask for it."""
+
+    def __init__(self, checker: OfferChecker, text: str, *, forwarded: bool) -> None:
+        self.checker, self.text, self.forwarded = checker, text, forwarded
+
+    @functools.cached_property
+    def reading(self) -> OfferReading:
+        return self.checker.read(self.text, forwarded=self.forwarded)
+
+
+def forwarded_ad(u: Understanding, *, offer: OfferRead) -> Understanding:
     """A forwarded job ad is someone else's words about an offer, not the person's report:
     when only the situation model (no editor's rule) raises the alarm on it, the person is
     asked instead ("Are you or someone close to you in danger right now?"), and the offer is
     checked. A rule match still escalates, and so does anything typed by the person."""
     risk = u.risk
-    if not forwarded or not isinstance(risk, RiskAssessment) or risk.level != RiskLevel.HIGH:
+    if not offer.forwarded or not isinstance(risk, RiskAssessment) or risk.level != RiskLevel.HIGH:
         return u
     if any(ev.counted and ev.level == RiskLevel.HIGH and ev.source != "model" for ev in risk.evidence):
         return u
-    if not checker.read(u.text, forwarded=True).is_offer:
+    if not offer.reading.is_offer:
         return u
     note = "a forwarded job ad: the model's alarm is asked about"
     evidence = tuple(dc_replace(ev, level=RiskLevel.ELEVATED, note=note) if ev.source == "model" else ev
@@ -75,16 +87,15 @@ def forwarded_ad(u: Understanding, *, forwarded: bool, checker: OfferChecker) ->
     return dc_replace(u, risk=dc_replace(risk, level=RiskLevel.ELEVATED, evidence=evidence))
 
 
-def apply(out: Outcome, text: str, *, forwarded: bool, lang: Lang, _: Translator,
-          checker: OfferChecker) -> Outcome:
+def apply(out: Outcome, *, offer: OfferRead, lang: Lang, _: Translator) -> Outcome:
     """The outcome for a message that is a job offer; `out` unchanged otherwise."""
     if out.risk == "high":
         return out  # the risk reply wins: safety steps and a person first
-    reading = checker.read(text, forwarded=forwarded)
+    reading = offer.reading
     if not reading.is_offer:
         return out
     out.topic, out.confidence = OFFER_TOPIC, 1.0
-    out.replies = [offer_reply(_, reading, checker, lang)]
+    out.replies = [offer_reply(_, reading, offer.checker, lang)]
     if out.check:
         out.replies.append(checks.question(_, out.check))
     return out

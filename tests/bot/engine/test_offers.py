@@ -9,12 +9,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.content.store import ContentStore
+from bot.engine import offers
 from bot.engine.engine import Engine
 from bot.engine.handoff import RecordingHandoff
 from bot.engine.offers import OFFER_TOPIC
 from bot.engine.types import HANDOFF_YES, Outcome
 from bot.engine.understand import Understander
 from bot.i18n import Catalogs
+from nlu.offers.checker import OfferReading
 from nlu.risk.detector import RiskDetector
 from nlu.risk.model import Evidence, Indicator, RiskAssessment, RiskLevel
 from tests.bot.engine.test_engine import Conversation, payloads
@@ -132,3 +134,22 @@ async def test_a_forwarded_ad_alone_is_asked_about(content_dir: Path, sqlite_eng
     if not escalated:
         assert out.risk == "elevated" and out.topic == OFFER_TOPIC and out.check == "danger"
         assert "Тревожные признаки" in _text(out) and "опасность" in out.replies[-1].text
+
+
+async def test_a_forwarded_ad_is_read_once(content_dir: Path, sqlite_engine: AsyncEngine,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model's alarm is weighed against the offer check, and the reply is the offer check:
+    one reading of the ad serves both."""
+    checker = offers.checker_for(content_dir)
+    reads: list[str] = []
+    real = checker.read
+
+    def counted(text: str, *, forwarded: bool) -> OfferReading:
+        reads.append(text)
+        return real(text, forwarded=forwarded)
+
+    monkeypatch.setattr(checker, "read", counted)
+    conv = Conversation(_engine(content_dir, _ModelAlarm()), sqlite_engine)
+    await conv.start("ru")
+    out = await conv.send("text", AD, meta={"forwarded": True})
+    assert out.topic == OFFER_TOPIC and len(reads) == 1
