@@ -1,6 +1,6 @@
 """Telegram throughput and latency against the project's fake Bot API server.
 
-    .venv/bin/python benchmarks/bench_telegram.py [--users 500] [--rates 100,200,300,400,600,800]
+    .venv/bin/python benchmarks/bench_telegram.py [--users 500] [--rates 50,100,150,200,250,300,400,600]
         [--pg postgresql+asyncpg://postgres@127.0.0.1:5432/test] [--redis redis://127.0.0.1:6379/15]
         [--only sqlite,pg,pair] [--profile DIR]
 
@@ -259,7 +259,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=500)
     parser.add_argument("--rates", type=lambda v: [float(x) for x in v.split(",")],
-                        default=[100.0, 200.0, 300.0, 400.0, 600.0, 800.0],
+                        default=[50.0, 100.0, 150.0, 200.0, 250.0, 300.0, 400.0, 600.0],
                         help="offered loads of the open-loop sweep, updates per second, increasing")
     parser.add_argument("--pg", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
