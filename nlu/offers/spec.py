@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from nlu.languages import Lang, content_folder
 from nlu.problems import Problem
 from nlu.risk.patterns import Negation, PatternError, Term, compile_pattern, make_term
-from nlu.risk.rules import WordRuleSpec, load_per_language, load_yaml_lines
+from nlu.risk.rules import load_per_language, load_yaml_lines
+from nlu.risk.spec import WordRuleSpec
 from nlu.yamlsafe import Loc
 
 # The red flags of issue 17. Pattern flags are written by the editors under `flags:`; the
