@@ -43,23 +43,28 @@ NUL, REPLACEMENT = "\x00", "\ufffd"
 CONNECT_TIMEOUT_S = 10
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def clean_text(value: Any) -> Any:
     """`value` with NUL replaced in every string inside it (dicts, lists, keys included);
-    the same object when there is none."""
+    the same object when there is none (the usual case: looked for without copying)."""
+    if not _has_nul(value):
+        return value
     if isinstance(value, str):
-        return value.replace(NUL, REPLACEMENT) if NUL in value else value
+        return value.replace(NUL, REPLACEMENT)
     if isinstance(value, dict):
-        cleaned = {clean_text(k): clean_text(v) for k, v in value.items()}
-        if all(a is b for a, b in zip(cleaned.values(), value.values(), strict=True)) and \
-                all(a is b for a, b in zip(cleaned, value, strict=True)):
-            return value
-        return cleaned
-    if isinstance(value, list | tuple):
-        items = [clean_text(v) for v in value]
-        if all(a is b for a, b in zip(items, value, strict=True)):
-            return value
-        return items if isinstance(value, list) else tuple(items)
-    return value
+        return {clean_text(k): clean_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_text(v) for v in value]
+    return tuple(clean_text(v) for v in value)
 
 
 def _json_dumps(value: Any) -> str:

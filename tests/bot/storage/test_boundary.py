@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.storage import repo
-from bot.storage.db import REPLACEMENT, make_engine, make_sessionmaker, migrate
+from bot.storage.db import REPLACEMENT, clean_text, make_engine, make_sessionmaker, migrate
 from bot.storage.models import Event, User
 from hotline_router.models import AuditEntry, Case, Message
 
@@ -150,3 +150,11 @@ async def test_retention_keeps_people_seen_recently_or_still_named_by_a_case(any
     async with sessions() as session:
         left = set((await session.scalars(select(User.external_id))).all())
     assert left == {"recent", "named"}
+
+
+def test_clean_text_copies_only_what_holds_a_nul() -> None:
+    clean = {"text": "салом", "meta": [1, ("a", None)], "n": 2.5}
+    assert clean_text(clean) is clean
+    dirty = {"te\x00xt": ["ok", ("a\x00", 3)], "n": None}
+    assert clean_text(dirty) == {"te\ufffdxt": ["ok", ("a\ufffd", 3)], "n": None}
+    assert dirty == {"te\x00xt": ["ok", ("a\x00", 3)], "n": None}  # the caller's object is left alone
