@@ -3,8 +3,8 @@
 A person's row is looked up once per session: `get_user` keeps what it found (or that there
 is nobody) in `session.info`, so the transport's look-up and the engine's share one query.
 Other packages can ride on that query: `get_user(..., lookup=PersonLookup({name: scalar
-subquery}))` reads them in the same SELECT, and `take_extra` hands each one out once (the hotline's open case,
-hotline_router.service.HotlineHandoff.person_extras).
+subquery}))` reads them in the same SELECT, and `take_extra` hands each one out once (the
+open case: bot.engine.handoff.person_extras, from the hotline's `open_case_column`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 aiogram's `AiohttpSession` sends every Bot API call as multipart/form-data, nested values
 (keyboards, entities) encoded to JSON strings field by field, and hands aiohttp a bare
-number as the timeout, which aiohttp turns into a new `ClientTimeout` per request. That
-was about a tenth of the CPU time of answering a message. The Bot API takes
+number as the timeout, which aiohttp turns into a new `ClientTimeout` per request (sending
+as JSON measured 4.77 -> 4.62 CPU-ms per update on PostgreSQL). The Bot API takes
 `application/json` bodies for every method that uploads no file
 (https://core.telegram.org/bots/api#making-requests), so this session sends those as one
 JSON document and keeps multipart for uploads. Responses, errors and the middlewares
